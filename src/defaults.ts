@@ -1,0 +1,13 @@
+/** Every default in one place; the CLI, the agent and the dashboard read this object. */
+export const DEFAULTS = {
+  /** Root of the proc filesystem; point it at a fixture tree to read another machine. */
+  procRoot: '/proc',
+  /** Root of the sys filesystem. */
+  sysRoot: '/sys',
+  /** Seconds between the two snapshots of a one-off sample, and between agent ticks. */
+  intervalSeconds: 1,
+  /** The spec's default table name. */
+  tableName: 'monitor_samples_ring',
+  /** The spec's default ring capacity (rows). */
+  capacity: 10_000,
+} as const;
