@@ -1,0 +1,15 @@
+import { PGlite } from '@electric-sql/pglite';
+const mb = () => Math.round(process.memoryUsage().rss / 2**20);
+const dir = process.argv[2];
+const opts = JSON.parse(process.argv[3] || '{}');
+const t0 = Date.now();
+const db = new PGlite(dir, opts);
+await db.waitReady;
+const ready = mb();
+const r = await db.query("select current_setting('shared_buffers') sb");
+await db.query('create table if not exists t (id bigserial primary key, a text, b real)');
+for (let i = 0; i < 200; i++) await db.query("insert into t (a,b) select md5(g::text), g from generate_series(1,1000) g");
+await db.query('delete from t');
+await db.query('vacuum t');
+console.log(JSON.stringify(opts).slice(0,120), 'ready', Date.now() - t0, 'ms rss', ready, 'after work', mb(), r.rows[0].sb, 'ext', Math.round(process.memoryUsage().external/2**20), 'ab', Math.round(process.memoryUsage().arrayBuffers/2**20));
+await db.close();

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULTS } from '../defaults.js';
+import { RingmonError } from '../errors.js';
+import { type NodeMetrics, hostMetrics } from './host-metrics.js';
+import type { HostSnapshot } from './host-snapshot.js';
+import { KernelFile } from './kernel-file.js';
+import { type DiskStats, parseDiskstats } from './procfs/diskstats.js';
+import { parseLoadavg } from './procfs/loadavg.js';
+import { parseMeminfo } from './procfs/meminfo.js';
+import { type NetDevStats, parseNetDev } from './procfs/net-dev.js';
+import { parseStat } from './procfs/stat.js';
+import { guessPhysicalInterface, guessWholeDisk, physicalDeviceClassifier } from './sysfs/devices.js';
+import { type NameFilter, makeDeviceFilter } from './sysfs/patterns.js';
+import { type CpuTemperatureSource, discoverCpuTemperature, parseMillidegrees } from './sysfs/temperature.js';
+
+export interface HostCollectorOptions {
+  /** Root of the proc filesystem (default /proc). */
+  procRoot?: string;
+  /** Root of the sys filesystem (default /sys). */
+  sysRoot?: string;
+  /** Which block devices count (default: whole physical disks). */
+  disks?: NameFilter;
+  /** Which network interfaces count (default: physical interfaces). */
+  interfaces?: NameFilter;
+}
+
+/** How often a host without a temperature sensor looks again (a driver may load later). */
+const SENSOR_RETRY_MS = 60_000;
+
+/**
+ * Reads the host's counters. The files stay open between snapshots, so a snapshot costs one read
+ * per file and the parsing: no open, close, readdir or process spawn on the hot path.
+ */
+export class HostCollector {
+  readonly procRoot: string;
+  readonly sysRoot: string;
+  #stat: KernelFile;
+  #loadavg: KernelFile;
+  #meminfo: KernelFile;
+  #diskstats: KernelFile;
+  #netDev: KernelFile;
+  #countsDisk: (name: string) => boolean;
+  #countsInterface: (name: string) => boolean;
+  #temperature: { source: CpuTemperatureSource; files: KernelFile[] } | null = null;
+  #temperatureLookedAtMs = Number.NEGATIVE_INFINITY;
+
+  private constructor(options: HostCollectorOptions) {
+    this.procRoot = options.procRoot ?? DEFAULTS.procRoot;
+    this.sysRoot = options.sysRoot ?? DEFAULTS.sysRoot;
+    const proc = (name: string) => new KernelFile(join(this.procRoot, name));
+    this.#stat = proc('stat');
+    this.#loadavg = proc('loadavg');
+    this.#meminfo = proc('meminfo');
+    this.#diskstats = proc('diskstats');
+    this.#netDev = proc('net/dev');
+    this.#countsDisk = makeDeviceFilter(
+      options.disks ?? {},
+      physicalDeviceClassifier(join(this.sysRoot, 'block'), guessWholeDisk),
+    );
+    this.#countsInterface = makeDeviceFilter(
+      options.interfaces ?? {},
+      physicalDeviceClassifier(join(this.sysRoot, 'class', 'net'), guessPhysicalInterface),
+    );
+  }
+
+  /** Opens a collector; throws a RingmonError when procRoot is not a proc filesystem. */
+  static open(options: HostCollectorOptions = {}): HostCollector {
+    const collector = new HostCollector(options);
+    if (!existsSync(join(collector.procRoot, 'stat'))) {
+      throw new RingmonError(
+        `${collector.procRoot} is not a proc filesystem (no ${join(collector.procRoot, 'stat')}); ` +
+          'point --proc at the directory where proc is mounted',
+        'usage',
+      );
+    }
+    return collector;
+  }
+
+  /** The sensors that give temperature_c, or null where none was found. */
+  get temperatureSource(): CpuTemperatureSource | null {
+    return this.#temperature?.source ?? null;
+  }
+
+  /** Reads every counter now. Never throws for a missing or malformed file: that part is null. */
+  snapshot(): HostSnapshot {
+    const errors: string[] = [];
+    const attempt = <T>(file: KernelFile, parse: (text: string) => T): T | null => {
+      try {
+        return parse(file.read());
+      } catch (error) {
+        errors.push(`${file.path}: ${(error as Error).message}`);
+        return null;
+      }
+    };
+    const monotonicNs = process.hrtime.bigint();
+    const wallMs = Date.now();
+    return {
+      monotonicNs,
+      wallMs,
+      stat: attempt(this.#stat, parseStat),
+      load: attempt(this.#loadavg, parseLoadavg),
+      meminfo: attempt(this.#meminfo, parseMeminfo),
+      disks: attempt(this.#diskstats, (text) => this.#countedDisks(parseDiskstats(text))),
+      interfaces: attempt(this.#netDev, (text) => this.#countedInterfaces(parseNetDev(text))),
+      temperatureC: this.#readTemperature(wallMs),
+      errors,
+    };
+  }
+
+  close(): void {
+    for (const file of [this.#stat, this.#loadavg, this.#meminfo, this.#diskstats, this.#netDev]) file.close();
+    for (const file of this.#temperature?.files ?? []) file.close();
+  }
+
+  #countedDisks(all: DiskStats[]): Map<string, DiskStats> {
+    const counted = new Map<string, DiskStats>();
+    for (const disk of all) if (this.#countsDisk(disk.name)) counted.set(disk.name, disk);
+    return counted;
+  }
+
+  #countedInterfaces(all: NetDevStats[]): Map<string, NetDevStats> {
+    const counted = new Map<string, NetDevStats>();
+    for (const nic of all) if (this.#countsInterface(nic.name)) counted.set(nic.name, nic);
+    return counted;
+  }
+
+  #readTemperature(nowMs: number): number | null {
+    if (this.#temperature === null && nowMs - this.#temperatureLookedAtMs >= SENSOR_RETRY_MS) {
+      this.#temperatureLookedAtMs = nowMs;
+      const source = discoverCpuTemperature(this.sysRoot);
+      if (source) this.#temperature = { source, files: source.inputs.map((path) => new KernelFile(path, 64)) };
+    }
+    if (this.#temperature === null) return null;
+    let hottest: number | null = null;
+    for (const file of this.#temperature.files) {
+      const text = file.readOrNull();
+      const celsius = text === null ? null : parseMillidegrees(text);
+      if (celsius !== null && (hottest === null || celsius > hottest)) hottest = celsius;
+    }
+    if (hottest === null) {
+      // Every sensor failed (driver unloaded?): look for sensors again on a later snapshot.
+      for (const file of this.#temperature.files) file.close();
+      this.#temperature = null;
+    }
+    return hottest;
+  }
+}
+
+/** A host sample: two snapshots and the metrics between them. */
+export interface HostSample {
+  /** UTC epoch seconds of the second snapshot. */
+  sampleTime: number;
+  /** Seconds measured between the snapshots (monotonic clock). */
+  elapsedSeconds: number;
+  metrics: NodeMetrics;
+  /** Parts that could not be read, one line each. */
+  errors: string[];
+}
+
+/** Combines two snapshots into a sample (pure). */
+export function hostSample(before: HostSnapshot, after: HostSnapshot): HostSample {
+  return {
+    sampleTime: Math.floor(after.wallMs / 1000),
+    elapsedSeconds: Number(after.monotonicNs - before.monotonicNs) / 1e9,
+    metrics: hostMetrics(before, after),
+    errors: [...new Set([...before.errors, ...after.errors])],
+  };
+}
+
+/**
+ * Takes two snapshots `intervalSeconds` apart and returns the sample between them: the one-off
+ * measurement behind `ringmon sample`.
+ */
+export async function sampleHost(
+  options: HostCollectorOptions & { intervalSeconds?: number } = {},
+): Promise<HostSample> {
+  const collector = HostCollector.open(options);
+  try {
+    const before = collector.snapshot();
+    await new Promise((resolve) => setTimeout(resolve, (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000));
+    return hostSample(before, collector.snapshot());
+  } finally {
+    collector.close();
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * An error meant for people: its message is one line that says what is wrong and how to fix it,
+ * and never holds a secret. The CLI prints the message alone and exits with the kind's code.
+ */
+export class RingmonError extends Error {
+  override readonly name = 'RingmonError';
+  /** `usage`: a bad flag, value or file (exit 2); `runtime`: something failed while working (exit 1). */
+  readonly kind: 'usage' | 'runtime';
+
+  constructor(message: string, kind: 'usage' | 'runtime' = 'runtime', options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
