@@ -27,8 +27,14 @@ export interface ColumnSpec {
   readonly help: string;
 }
 
-const col = (name: string, sql: string, scope: ColumnScope, ts: TsKind, unit: string, help: string) =>
-  ({ name, sql, scope, ts, unit, help }) as const;
+const col = <N extends string, S extends ColumnScope, T extends TsKind>(
+  name: N,
+  sql: string,
+  scope: S,
+  ts: T,
+  unit: string,
+  help: string,
+) => ({ name, sql, scope, ts, unit, help }) as const;
 
 /** The spec's "Database Schema", column for column. */
 export const COLUMNS = [

@@ -6,3 +6,4 @@
  */
 export * from './columns.js';
 export { DEFAULTS } from './defaults.js';
+export * from './collect/docker/index.js';

@@ -56,6 +56,6 @@ export class KernelFile {
       this.#buffer = bigger;
     }
     // Kernel text files are ASCII; latin1 decoding is the cheapest exact decoding of ASCII.
-    return this.#buffer.latin1Slice(0, length);
+    return this.#buffer.toString('latin1', 0, length);
   }
 }

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { RingmonError } from '../errors.js';
+import { registerSample } from './sample.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const EXIT_USAGE = 2;
+const EXIT_RUNTIME = 1;
+
+export function buildProgram(): Command {
+  const program = new Command('ringmon')
+    .description('Linux host and Docker container monitor with a fixed-size circular-buffer table in PostgreSQL')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'ringmon: ')) });
+  registerSample(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; every failure ends as one line on stderr and an exit code, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message already; --help and --version end here too, with code 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof RingmonError) {
+      process.stderr.write(`ringmon: ${error.message}\n`);
+      return error.kind === 'usage' ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`ringmon: unexpected error: ${message.split('\n')[0]}\n`);
+    return EXIT_RUNTIME;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host.js';
+import type { HostSnapshot } from '../collect/host-snapshot.js';
+import { DEFAULTS } from '../defaults.js';
+import { RingmonError } from '../errors.js';
+import { nodeRow } from '../rows.js';
+import { rowJson, rowTable } from './format.js';
+import { collectList, parseSeconds } from './options.js';
+
+interface SampleOptions {
+  interval: number;
+  json?: boolean;
+  nodeName?: string;
+  proc: string;
+  sys: string;
+  procAfter?: string;
+  sysAfter?: string;
+  diskInclude?: string[];
+  diskExclude?: string[];
+  netInclude?: string[];
+  netExclude?: string[];
+}
+
+export function registerSample(program: Command): void {
+  program
+    .command('sample')
+    .description('take two snapshots INTERVAL seconds apart and print one host row (no database needed)')
+    .option('--interval <seconds>', 'seconds between the two snapshots', parseSeconds, DEFAULTS.intervalSeconds)
+    .option('--json', 'print one JSON object keyed by the column names')
+    .option('--node-name <name>', 'node name to put in the row (default: the host name)')
+    .option('--proc <dir>', 'where the proc filesystem is mounted', DEFAULTS.procRoot)
+    .option('--sys <dir>', 'where the sys filesystem is mounted', DEFAULTS.sysRoot)
+    .option('--disk-include <names>', 'count only these block devices (repeatable, globs)', collectList)
+    .option('--disk-exclude <names>', 'never count these block devices (repeatable, globs)', collectList)
+    .option('--net-include <names>', 'count only these network interfaces (repeatable, globs)', collectList)
+    .option('--net-exclude <names>', 'never count these network interfaces (repeatable, globs)', collectList)
+    .option(
+      '--proc-after <dir>',
+      'replay: read the second snapshot from this copy of /proc instead of waiting (with --interval as the time between)',
+    )
+    .option('--sys-after <dir>', 'replay: the copy of /sys that goes with --proc-after (default: --sys)')
+    .action((options: SampleOptions) => runSample(options));
+}
+
+async function runSample(options: SampleOptions): Promise<void> {
+  const collectorOptions: HostCollectorOptions = {
+    procRoot: options.proc,
+    sysRoot: options.sys,
+    disks: { include: options.diskInclude, exclude: options.diskExclude },
+    interfaces: { include: options.netInclude, exclude: options.netExclude },
+  };
+  if (options.sysAfter && !options.procAfter) {
+    throw new RingmonError('--sys-after needs --proc-after: replay reads both snapshots from copies', 'usage');
+  }
+  const [before, after] = options.procAfter
+    ? replaySnapshots(collectorOptions, options.procAfter, options.sysAfter ?? options.sys, options.interval)
+    : await liveSnapshots(collectorOptions, options.interval);
+  const sample = hostSample(before, after);
+  for (const error of sample.errors) process.stderr.write(`ringmon: warning: ${error}\n`);
+  const row = nodeRow(sample, { nodeName: options.nodeName }, options.interval);
+  process.stdout.write(`${options.json ? rowJson(row) : rowTable(row)}\n`);
+}
+
+async function liveSnapshots(options: HostCollectorOptions, seconds: number): Promise<[HostSnapshot, HostSnapshot]> {
+  const collector = HostCollector.open(options);
+  try {
+    const before = collector.snapshot();
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    return [before, collector.snapshot()];
+  } finally {
+    collector.close();
+  }
+}
+
+/**
+ * Two captured trees instead of the live system: the first from --proc/--sys, the second from
+ * --proc-after/--sys-after, `seconds` apart. For support bundles, and for exact end-to-end tests.
+ */
+function replaySnapshots(
+  options: HostCollectorOptions,
+  procAfter: string,
+  sysAfter: string,
+  seconds: number,
+): [HostSnapshot, HostSnapshot] {
+  const read = (procRoot: string | undefined, sysRoot: string | undefined) => {
+    const collector = HostCollector.open({ ...options, procRoot, sysRoot });
+    try {
+      return collector.snapshot();
+    } finally {
+      collector.close();
+    }
+  };
+  const before = read(options.procRoot, options.sysRoot);
+  const after = read(procAfter, sysAfter);
+  after.monotonicNs = before.monotonicNs + BigInt(Math.round(seconds * 1e9));
+  return [before, after];
+}

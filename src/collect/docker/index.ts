@@ -1,0 +1,51 @@
+/**
+ * Docker container metrics: the Engine API reader (dockerode), the docker CLI fallback, the docker/cli
+ * formulas and the stateful sampler that turns readings into container rows.
+ */
+export { DEFAULT_DOCKER_HOST, type DockerEndpoint, dockerEndpointFromEnv, EngineApiReader } from './api-reader.js';
+export {
+  type DockerCommandRunner,
+  DockerCliReader,
+  parseDockerStatsLines,
+  readingFromCli,
+  execDockerCli,
+} from './cli-reader.js';
+export {
+  ContainerNotFoundError,
+  ContainerNotRunningError,
+  DockerError,
+  DockerUnavailableError,
+} from './errors.js';
+export {
+  blockIoTotals,
+  containerMetrics,
+  dockerCpuPercent,
+  hostCpuPercent,
+  MIB,
+  memoryLimitBytes,
+  memorySharedBytes,
+  memoryUsedBytes,
+  networkTotals,
+  parseEngineTime,
+  ratesUnavailableReason,
+  readingFromStats,
+} from './formulas.js';
+export { parseHumanSize, parseHumanSizePair, parsePercent } from './human-units.js';
+export type { ContainerProblem, ContainerReader, ReadResult } from './reader.js';
+export {
+  ContainerSampler,
+  type ContainerSamplerOptions,
+  type DockerAccessOptions,
+  listContainers,
+  openContainerReader,
+  type SampleContainersOptions,
+  sampleContainers,
+} from './sampler.js';
+export type {
+  ContainerInfo,
+  ContainerMetricName,
+  ContainerMetrics,
+  ContainerReading,
+  ContainerSource,
+  EngineStats,
+} from './types.js';

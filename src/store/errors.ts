@@ -1,0 +1,78 @@
+/**
+ * Errors the ring raises. Every message is one line a CLI can print as it is: what failed, where
+ * (host, port, user, table) and why. Passwords never appear, not even inside a connection string.
+ */
+
+/** What kind of failure a {@link RingmonError} reports; callers branch on this, not on the text. */
+export type RingmonErrorCode =
+  /** A value the caller passed is out of range or malformed (capacity, table name, a row). */
+  | 'bad-input'
+  /** The server could not be reached (refused, unknown host, timeout). */
+  | 'connect'
+  /** The server answered but refused the login (unknown role, wrong password, no such database). */
+  | 'auth'
+  /** The connection broke while a statement ran; the statement's effects were rolled back. */
+  | 'connection-lost'
+  /** An existing table or index does not have the ring's shape. */
+  | 'schema-mismatch'
+  /** The ring's metadata is missing or inconsistent (someone changed it by hand). */
+  | 'ring-state'
+  /** The store was closed. */
+  | 'closed'
+  /** Any other error the database reported. */
+  | 'database';
+
+export class RingmonError extends Error {
+  override readonly name = 'RingmonError';
+  readonly code: RingmonErrorCode;
+
+  constructor(code: RingmonErrorCode, message: string, options?: { cause?: unknown }) {
+    super(oneLine(message), options);
+    this.code = code;
+  }
+}
+
+/** Collapses whitespace so that multi-line server messages still print as one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Removes the password from anything that looks like a connection URL. */
+export function redact(text: string): string {
+  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+}
+
+/** The parts of an error thrown by pg or PGlite that we read. */
+export interface DriverError {
+  message?: string;
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+}
+
+export function asDriverError(err: unknown): DriverError {
+  return typeof err === 'object' && err !== null ? (err as DriverError) : { message: String(err) };
+}
+
+/** SQLSTATE classes and node errno codes that mean "the connection is gone". */
+const LOST_CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001']);
+const LOST_CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'Client was closed and is not queryable',
+  'Cannot use a pool after calling end',
+  'ECONNRESET',
+  'EPIPE',
+  'read ECONNRESET',
+];
+
+export function isConnectionLoss(err: unknown): boolean {
+  const e = asDriverError(err);
+  if (e.code !== undefined && LOST_CONNECTION_SQLSTATES.has(e.code)) return true;
+  if (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ECONNREFUSED') return true;
+  const msg = e.message ?? '';
+  return LOST_CONNECTION_MESSAGES.some((m) => msg.includes(m));
+}
