@@ -13,7 +13,8 @@ export interface CliResult {
 
 /** Runs the built `ringmon` binary as a user would (npm test builds it first). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does) before the CLI tests');
+  if (!existsSync(built))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the CLI tests');
   const result = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },

@@ -12,7 +12,9 @@ const EXIT_RUNTIME = 1;
 
 export function buildProgram(): Command {
   const program = new Command('ringmon')
-    .description('Linux host and Docker container monitor with a fixed-size circular-buffer table in PostgreSQL')
+    .description(
+      'Linux host and Docker container monitor with a fixed-size circular-buffer table in PostgreSQL',
+    )
     .version(version)
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'ringmon: ')) });

@@ -15,6 +15,7 @@ export function collectList(text: string, previous: string[] = []): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
-  if (items.length === 0) throw new InvalidArgumentError('must name at least one device (globs * and ? allowed).');
+  if (items.length === 0)
+    throw new InvalidArgumentError('must name at least one device (globs * and ? allowed).');
   return [...previous, ...items];
 }

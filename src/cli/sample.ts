@@ -25,7 +25,12 @@ export function registerSample(program: Command): void {
   program
     .command('sample')
     .description('take two snapshots INTERVAL seconds apart and print one host row (no database needed)')
-    .option('--interval <seconds>', 'seconds between the two snapshots', parseSeconds, DEFAULTS.intervalSeconds)
+    .option(
+      '--interval <seconds>',
+      'seconds between the two snapshots',
+      parseSeconds,
+      DEFAULTS.intervalSeconds,
+    )
     .option('--json', 'print one JSON object keyed by the column names')
     .option('--node-name <name>', 'node name to put in the row (default: the host name)')
     .option('--proc <dir>', 'where the proc filesystem is mounted', DEFAULTS.procRoot)
@@ -50,7 +55,10 @@ async function runSample(options: SampleOptions): Promise<void> {
     interfaces: { include: options.netInclude, exclude: options.netExclude },
   };
   if (options.sysAfter && !options.procAfter) {
-    throw new RingmonError('--sys-after needs --proc-after: replay reads both snapshots from copies', 'usage');
+    throw new RingmonError(
+      '--sys-after needs --proc-after: replay reads both snapshots from copies',
+      'usage',
+    );
   }
   const [before, after] = options.procAfter
     ? replaySnapshots(collectorOptions, options.procAfter, options.sysAfter ?? options.sys, options.interval)
@@ -61,7 +69,10 @@ async function runSample(options: SampleOptions): Promise<void> {
   process.stdout.write(`${options.json ? rowJson(row) : rowTable(row)}\n`);
 }
 
-async function liveSnapshots(options: HostCollectorOptions, seconds: number): Promise<[HostSnapshot, HostSnapshot]> {
+async function liveSnapshots(
+  options: HostCollectorOptions,
+  seconds: number,
+): Promise<[HostSnapshot, HostSnapshot]> {
   const collector = HostCollector.open(options);
   try {
     const before = collector.snapshot();

@@ -37,7 +37,10 @@ function fixtureSnapshot(seconds: bigint): HostSnapshot {
 }
 
 /** Adds `by[i]` to counter i of every counted device in the map. */
-function advance<T extends { stats?: Counter[]; counters?: Counter[] }>(devices: Map<string, T>, by: number[]) {
+function advance<T extends { stats?: Counter[]; counters?: Counter[] }>(
+  devices: Map<string, T>,
+  by: number[],
+) {
   for (const device of devices.values()) {
     const list = (device.stats ?? device.counters)!;
     by.forEach((delta, i) => {
@@ -201,7 +204,10 @@ describe('cpuPercentages', () => {
   });
 
   it('leaves guest parts null on kernels that do not count them', () => {
-    const parts = cpuPercentages([0, 0, 0, 0, 0, 0, 0, 0, null, null], [10, 0, 10, 80, 0, 0, 0, 0, null, null]);
+    const parts = cpuPercentages(
+      [0, 0, 0, 0, 0, 0, 0, 0, null, null],
+      [10, 0, 10, 80, 0, 0, 0, 0, null, null],
+    );
     expect([parts.cpu_user_pct, parts.cpu_guest_pct, parts.cpu_guest_nice_pct]).toEqual([10, null, null]);
   });
 });

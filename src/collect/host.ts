@@ -2,16 +2,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
-import { type NodeMetrics, hostMetrics } from './host-metrics.js';
+import { hostMetrics, type NodeMetrics } from './host-metrics.js';
 import type { HostSnapshot } from './host-snapshot.js';
 import { KernelFile } from './kernel-file.js';
-import { type DiskStats, parseDiskstats } from './procfs/diskstats.js';
+import { parseDiskstats } from './procfs/diskstats.js';
 import { parseLoadavg } from './procfs/loadavg.js';
 import { parseMeminfo } from './procfs/meminfo.js';
-import { type NetDevStats, parseNetDev } from './procfs/net-dev.js';
+import { parseNetDev } from './procfs/net-dev.js';
 import { parseStat } from './procfs/stat.js';
 import { guessPhysicalInterface, guessWholeDisk, physicalDeviceClassifier } from './sysfs/devices.js';
-import { type NameFilter, makeDeviceFilter } from './sysfs/patterns.js';
+import { makeDeviceFilter, type NameFilter } from './sysfs/patterns.js';
 import { type CpuTemperatureSource, discoverCpuTemperature, parseMillidegrees } from './sysfs/temperature.js';
 
 export interface HostCollectorOptions {
@@ -24,6 +24,20 @@ export interface HostCollectorOptions {
   /** Which network interfaces count (default: physical interfaces). */
   interfaces?: NameFilter;
 }
+
+/** The /proc/meminfo lines host rows use. */
+const MEMINFO_KEYS = [
+  'MemTotal',
+  'MemFree',
+  'MemAvailable',
+  'Buffers',
+  'Cached',
+  'SReclaimable',
+  'SwapTotal',
+  'SwapFree',
+];
+
+const byName = <T extends { name: string }>(items: T[]) => new Map(items.map((item) => [item.name, item]));
 
 /** How often a host without a temperature sensor looks again (a driver may load later). */
 const SENSOR_RETRY_MS = 60_000;
@@ -100,36 +114,26 @@ export class HostCollector {
       wallMs,
       stat: attempt(this.#stat, parseStat),
       load: attempt(this.#loadavg, parseLoadavg),
-      meminfo: attempt(this.#meminfo, parseMeminfo),
-      disks: attempt(this.#diskstats, (text) => this.#countedDisks(parseDiskstats(text))),
-      interfaces: attempt(this.#netDev, (text) => this.#countedInterfaces(parseNetDev(text))),
+      meminfo: attempt(this.#meminfo, (text) => parseMeminfo(text, MEMINFO_KEYS)),
+      disks: attempt(this.#diskstats, (text) => byName(parseDiskstats(text, this.#countsDisk))),
+      interfaces: attempt(this.#netDev, (text) => byName(parseNetDev(text, this.#countsInterface))),
       temperatureC: this.#readTemperature(wallMs),
       errors,
     };
   }
 
   close(): void {
-    for (const file of [this.#stat, this.#loadavg, this.#meminfo, this.#diskstats, this.#netDev]) file.close();
+    for (const file of [this.#stat, this.#loadavg, this.#meminfo, this.#diskstats, this.#netDev])
+      file.close();
     for (const file of this.#temperature?.files ?? []) file.close();
-  }
-
-  #countedDisks(all: DiskStats[]): Map<string, DiskStats> {
-    const counted = new Map<string, DiskStats>();
-    for (const disk of all) if (this.#countsDisk(disk.name)) counted.set(disk.name, disk);
-    return counted;
-  }
-
-  #countedInterfaces(all: NetDevStats[]): Map<string, NetDevStats> {
-    const counted = new Map<string, NetDevStats>();
-    for (const nic of all) if (this.#countsInterface(nic.name)) counted.set(nic.name, nic);
-    return counted;
   }
 
   #readTemperature(nowMs: number): number | null {
     if (this.#temperature === null && nowMs - this.#temperatureLookedAtMs >= SENSOR_RETRY_MS) {
       this.#temperatureLookedAtMs = nowMs;
       const source = discoverCpuTemperature(this.sysRoot);
-      if (source) this.#temperature = { source, files: source.inputs.map((path) => new KernelFile(path, 64)) };
+      if (source)
+        this.#temperature = { source, files: source.inputs.map((path) => new KernelFile(path, 64)) };
     }
     if (this.#temperature === null) return null;
     let hottest: number | null = null;
@@ -178,7 +182,9 @@ export async function sampleHost(
   const collector = HostCollector.open(options);
   try {
     const before = collector.snapshot();
-    await new Promise((resolve) => setTimeout(resolve, (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000));
+    await new Promise((resolve) =>
+      setTimeout(resolve, (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000),
+    );
     return hostSample(before, collector.snapshot());
   } finally {
     collector.close();

@@ -215,9 +215,12 @@ export class EngineApiReader implements ContainerReader {
   #unavailable(err: unknown): Error {
     const e = err as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
     if (e.statusCode !== undefined) {
-      return new Error(`Docker engine at ${this.endpoint}: HTTP ${e.statusCode} ${e.json?.message ?? ''}`.trim(), {
-        cause: err,
-      });
+      return new Error(
+        `Docker engine at ${this.endpoint}: HTTP ${e.statusCode} ${e.json?.message ?? ''}`.trim(),
+        {
+          cause: err,
+        },
+      );
     }
     const why = e.code && CONNECTION_CODES.has(e.code) ? e.code : (e.code ?? e.message ?? String(err));
     return new DockerUnavailableError(`cannot reach the Docker engine at ${this.endpoint} (${why})`, {

@@ -28,7 +28,11 @@ export function execDockerCli(
       execFile(
         binary,
         [...args],
-        { env: options.env ?? process.env, timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 },
+        {
+          env: options.env ?? process.env,
+          timeout: options.timeoutMs ?? 30_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
         (err, stdout, stderr) => {
           const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
           if (e && typeof e.code === 'string') {
@@ -96,7 +100,8 @@ export function readingFromCli(
   // `--network none` (or no networks at all) has no interfaces; the CLI still prints "0B / 0B".
   const networks = inspect?.NetworkSettings?.Networks;
   const noNetwork =
-    inspect?.HostConfig?.NetworkMode === 'none' || (inspect !== undefined && Object.keys(networks ?? {}).length === 0);
+    inspect?.HostConfig?.NetworkMode === 'none' ||
+    (inspect !== undefined && Object.keys(networks ?? {}).length === 0);
   return {
     id: inspect?.Id ?? line.ID,
     name: (inspect?.Name ?? line.Name).replace(/^\//, ''),
@@ -150,7 +155,9 @@ export class DockerCliReader implements ContainerReader {
     const r = await this.#run(['info', '--format', '{{json .NCPU}}']);
     const ncpu = Number(r.stdout.trim());
     if (r.exitCode !== 0 || !(ncpu > 0)) {
-      throw new DockerUnavailableError(`the docker CLI cannot reach an engine: ${firstLine(r.stderr) || 'no answer'}`);
+      throw new DockerUnavailableError(
+        `the docker CLI cannot reach an engine: ${firstLine(r.stderr) || 'no answer'}`,
+      );
     }
     this.#onlineCpus = ncpu;
   }
@@ -162,7 +169,13 @@ export class DockerCliReader implements ContainerReader {
       .split('\n')
       .filter((l) => l.trim().startsWith('{'))
       .map((l) => {
-        const c = JSON.parse(l) as { ID: string; Names: string; Image: string; Status: string; State?: string };
+        const c = JSON.parse(l) as {
+          ID: string;
+          Names: string;
+          Image: string;
+          Status: string;
+          State?: string;
+        };
         return {
           name: c.Names.split(',')[0] ?? '',
           id: c.ID,
@@ -184,7 +197,9 @@ export class DockerCliReader implements ContainerReader {
     try {
       inspected = JSON.parse(ins.stdout || '[]') as DockerInspectSubset[];
     } catch {
-      throw new DockerUnavailableError(`docker inspect failed: ${firstLine(ins.stderr) || 'unparsable output'}`);
+      throw new DockerUnavailableError(
+        `docker inspect failed: ${firstLine(ins.stderr) || 'unparsable output'}`,
+      );
     }
     if (ins.exitCode !== 0 && inspected.length === 0 && !/no such/i.test(ins.stderr)) {
       throw new DockerUnavailableError(`docker inspect failed: ${firstLine(ins.stderr)}`);
@@ -195,12 +210,20 @@ export class DockerCliReader implements ContainerReader {
     for (const sel of wanted) {
       const c = inspected.find((i) => matches(i, sel));
       if (!c) problems.push({ selector: sel, error: new ContainerNotFoundError(sel) });
-      else if (c.State?.Running !== true) problems.push({ selector: sel, error: new ContainerNotRunningError(sel) });
+      else if (c.State?.Running !== true)
+        problems.push({ selector: sel, error: new ContainerNotRunningError(sel) });
       else if (!running.includes(c)) running.push(c);
     }
     if (running.length === 0) return { readings: [], problems: all ? [] : problems };
 
-    const st = await this.#run(['stats', '--no-stream', '--no-trunc', '--format', '{{json .}}', ...running.map((c) => c.Id)]);
+    const st = await this.#run([
+      'stats',
+      '--no-stream',
+      '--no-trunc',
+      '--format',
+      '{{json .}}',
+      ...running.map((c) => c.Id),
+    ]);
     const readMs = this.#now();
     if (st.exitCode !== 0) throw new Error(`docker stats failed: ${firstLine(st.stderr)}`);
     const readings = parseDockerStatsLines(st.stdout).map((line) =>

@@ -267,10 +267,14 @@ const COUNTERS = [
  * container under the same name (new ID), a restart (new `StartedAt`, or any counter went backwards),
  * or no time between the readings.
  */
-export function ratesUnavailableReason(prev: ContainerReading | undefined, cur: ContainerReading): string | null {
+export function ratesUnavailableReason(
+  prev: ContainerReading | undefined,
+  cur: ContainerReading,
+): string | null {
   if (!prev) return 'no previous reading';
   if (prev.id !== cur.id) return 'new container ID';
-  if (prev.startedAt !== null && cur.startedAt !== null && prev.startedAt !== cur.startedAt) return 'restarted';
+  if (prev.startedAt !== null && cur.startedAt !== null && prev.startedAt !== cur.startedAt)
+    return 'restarted';
   if (cur.readMs - prev.readMs <= 0) return 'no time between readings';
   for (const k of COUNTERS) {
     const d = delta(prev[k], cur[k]);
@@ -288,7 +292,10 @@ const mib = (bytes: number | null) => (bytes === null ? null : Math.round(bytes 
  * `ratesUnavailableReason` gives a reason. Never negative. Sizes in MiB (2^20), rounded to whole MiB for
  * the INTEGER columns.
  */
-export function containerMetrics(prev: ContainerReading | undefined, cur: ContainerReading): ContainerMetrics {
+export function containerMetrics(
+  prev: ContainerReading | undefined,
+  cur: ContainerReading,
+): ContainerMetrics {
   const m: ContainerMetrics = {
     cpu_user_pct: null,
     cpu_system_pct: null,

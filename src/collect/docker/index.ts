@@ -2,13 +2,18 @@
  * Docker container metrics: the Engine API reader (dockerode), the docker CLI fallback, the docker/cli
  * formulas and the stateful sampler that turns readings into container rows.
  */
-export { DEFAULT_DOCKER_HOST, type DockerEndpoint, dockerEndpointFromEnv, EngineApiReader } from './api-reader.js';
 export {
-  type DockerCommandRunner,
+  DEFAULT_DOCKER_HOST,
+  type DockerEndpoint,
+  dockerEndpointFromEnv,
+  EngineApiReader,
+} from './api-reader.js';
+export {
   DockerCliReader,
+  type DockerCommandRunner,
+  execDockerCli,
   parseDockerStatsLines,
   readingFromCli,
-  execDockerCli,
 } from './cli-reader.js';
 export {
   ContainerNotFoundError,

@@ -38,7 +38,11 @@ export interface DiskStats {
 const MIN_STATS = 11;
 const MAX_STATS = 17;
 
-export function parseDiskstats(text: string): DiskStats[] {
+/**
+ * Parses /proc/diskstats. With `wanted`, only the devices it accepts are parsed (the collector
+ * skips partitions, loop and ram devices unread).
+ */
+export function parseDiskstats(text: string, wanted?: (name: string) => boolean): DiskStats[] {
   const disks: DiskStats[] = [];
   const head: Counter[] = [];
   for (const [start, end] of lineRanges(text)) {
@@ -48,6 +52,8 @@ export function parseDiskstats(text: string): DiskStats[] {
     const nameStart = skipNumbers(text, i, end, 2);
     let nameEnd = nameStart;
     while (nameEnd < end && text.charCodeAt(nameEnd) !== 32) nameEnd++;
+    const name = text.slice(nameStart, nameEnd);
+    if (wanted && nameEnd > nameStart && !wanted(name)) continue;
     const stats: Counter[] = [];
     const count = parseCounters(text, nameEnd, end, stats, MAX_STATS + 1);
     if (
@@ -63,7 +69,7 @@ export function parseDiskstats(text: string): DiskStats[] {
     disks.push({
       major: Number(head[0]),
       minor: Number(head[1]),
-      name: text.slice(nameStart, nameEnd),
+      name,
       stats,
     });
   }

@@ -7,7 +7,11 @@ import { ParseError, quote } from './parse-error.js';
  */
 export type Meminfo = ReadonlyMap<string, number>;
 
-export function parseMeminfo(text: string): Meminfo {
+export function parseMeminfo(text: string): Meminfo;
+/** Only the given keys (those present): the collector needs 9 of some 50 lines. */
+export function parseMeminfo(text: string, keys: readonly string[]): Meminfo;
+export function parseMeminfo(text: string, keys?: readonly string[]): Meminfo {
+  if (keys) return parseMeminfoKeys(text, keys);
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
@@ -22,6 +26,24 @@ export function parseMeminfo(text: string): Meminfo {
       throw new ParseError('/proc/meminfo', `malformed line ${quote(line)}`);
     }
     values.set(line.slice(0, colon), unit === 'kB' ? value * 1024 : value);
+  }
+  return values;
+}
+
+function parseMeminfoKeys(text: string, keys: readonly string[]): Meminfo {
+  const values = new Map<string, number>();
+  for (const key of keys) {
+    const prefix = `${key}:`;
+    let at = 0;
+    if (!text.startsWith(prefix)) {
+      const found = text.indexOf(`\n${prefix}`);
+      if (found === -1) continue; // absent on this kernel
+      at = found + 1;
+    }
+    const end = text.indexOf('\n', at);
+    const line = text.slice(at, end === -1 ? text.length : end);
+    const parsed = parseMeminfo(line);
+    values.set(key, parsed.get(key)!);
   }
   return values;
 }

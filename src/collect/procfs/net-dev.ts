@@ -1,5 +1,5 @@
 import type { Counter } from './counter.js';
-import { parseCounters } from './fields.js';
+import { lineRanges, parseCounters } from './fields.js';
 import { ParseError, quote } from './parse-error.js';
 
 /** Index of each counter in `NetDevStats.counters`, in /proc/net/dev's column order. */
@@ -30,20 +30,31 @@ export interface NetDevStats {
   counters: Counter[];
 }
 
-/** Parses /proc/net/dev: two header lines, then `name: 16 counters` per interface. */
-export function parseNetDev(text: string): NetDevStats[] {
+/**
+ * Parses /proc/net/dev: two header lines, then `name: 16 counters` per interface. With `wanted`,
+ * only the interfaces it accepts are parsed (the collector skips lo, bridges and veths unread).
+ */
+export function parseNetDev(text: string, wanted?: (name: string) => boolean): NetDevStats[] {
   const interfaces: NetDevStats[] = [];
-  const lines = text.split('\n');
-  for (let n = 2; n < lines.length; n++) {
-    const line = lines[n] as string;
-    if (line.trim() === '') continue;
-    // The name ends at the last ':' before the numbers; the numbers hold none.
-    const colon = line.lastIndexOf(':');
-    const counters: Counter[] = [];
-    if (colon === -1 || parseCounters(line, colon + 1, line.length, counters, COUNTERS + 1) !== COUNTERS) {
-      throw new ParseError('/proc/net/dev', `malformed line ${quote(line)}`);
+  let headerLines = 2;
+  for (const [start, end] of lineRanges(text)) {
+    if (headerLines > 0) {
+      headerLines--;
+      continue;
     }
-    interfaces.push({ name: line.slice(0, colon).trim(), counters });
+    // The name ends at the last ':' before the numbers; the numbers hold none.
+    const colon = text.lastIndexOf(':', end - 1);
+    if (colon < start)
+      throw new ParseError('/proc/net/dev', `malformed line ${quote(text.slice(start, end))}`);
+    const name = text.slice(start, colon).trim();
+    if (name === '' && colon === start)
+      throw new ParseError('/proc/net/dev', `malformed line ${quote(text.slice(start, end))}`);
+    if (wanted && !wanted(name)) continue;
+    const counters: Counter[] = [];
+    if (parseCounters(text, colon + 1, end, counters, COUNTERS + 1) !== COUNTERS) {
+      throw new ParseError('/proc/net/dev', `malformed line ${quote(text.slice(start, end))}`);
+    }
+    interfaces.push({ name, counters });
   }
   return interfaces;
 }

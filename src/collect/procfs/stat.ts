@@ -112,7 +112,10 @@ function firstCounter(text: string, start: number, end: number, out: Counter[], 
   const next = text.indexOf(' ', fieldEnd);
   fieldEnd = next === -1 || next > end ? end : next;
   if (parseCounters(text, start, fieldEnd, out, 1) !== 1) {
-    throw new ParseError(FILE, `malformed ${key} line ${quote(text.slice(start, Math.min(end, start + 60)))}`);
+    throw new ParseError(
+      FILE,
+      `malformed ${key} line ${quote(text.slice(start, Math.min(end, start + 60)))}`,
+    );
   }
   return out[0] as Counter;
 }

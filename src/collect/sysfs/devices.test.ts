@@ -31,9 +31,9 @@ describe('physicalDeviceClassifier', () => {
 
   it('falls back to names when the sysfs class directory is missing', () => {
     const isPhysical = physicalDeviceClassifier(join(sys, 'no-such-dir'), guessWholeDisk);
-    expect(['sda', 'sda1', 'nvme0n1', 'nvme0n1p1', 'mmcblk0', 'mmcblk0p1', 'loop3', 'dm-1', 'md0'].map(isPhysical)).toEqual(
-      [true, false, true, false, true, false, false, false, false],
-    );
+    expect(
+      ['sda', 'sda1', 'nvme0n1', 'nvme0n1p1', 'mmcblk0', 'mmcblk0p1', 'loop3', 'dm-1', 'md0'].map(isPhysical),
+    ).toEqual([true, false, true, false, true, false, false, false, false]);
   });
 });
 

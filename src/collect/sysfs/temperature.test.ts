@@ -92,12 +92,24 @@ describe('chooseCpuSensors', () => {
   });
 
   it('prefers Tdie to Tctl on AMD (Tctl carries an offset)', () => {
-    const source = chooseCpuSensors([chip('k10temp', [['Tctl', 70], ['Tdie', 43], ['Tccd1', 41]])], []);
+    const source = chooseCpuSensors(
+      [
+        chip('k10temp', [
+          ['Tctl', 70],
+          ['Tdie', 43],
+          ['Tccd1', 41],
+        ]),
+      ],
+      [],
+    );
     expect(source!.inputs).toEqual(['k10temp/temp2_input']);
   });
 
   it('takes every sensor of a CPU chip without labels (the hottest is read each time)', () => {
-    const source = chooseCpuSensors([chip('cpu_thermal', [[null, 40]]), chip('nvme', [['Composite', 60]])], []);
+    const source = chooseCpuSensors(
+      [chip('cpu_thermal', [[null, 40]]), chip('nvme', [['Composite', 60]])],
+      [],
+    );
     expect(source!.inputs).toEqual(['cpu_thermal/temp1_input']);
   });
 

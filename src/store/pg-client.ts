@@ -1,0 +1,317 @@
+/**
+ * `SqlClient` over node-postgres: a pool the store opens from a URL, or a Pool/Client the caller owns.
+ */
+import pg from 'pg';
+import { asDriverError, isConnectionLoss, oneLine, RingmonError, redact } from './errors.js';
+import type {
+  OpenSqlClientOptions,
+  PgClientLike,
+  PgPoolClientLike,
+  PgPoolLike,
+  PgResultLike,
+  QueryOptions,
+  SqlClient,
+  SqlQueryable,
+  SqlResult,
+} from './sql-client.js';
+
+/** Host, port, user and database, as resolved by pg (URL, then PG* environment, then its defaults). */
+interface Endpoint {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+}
+
+const INT8_OID = 20;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * pg returns int8 as a string so that no value loses precision. Ring ids, sample times and sizes all
+ * fit a double by far, so they come back as numbers, as PGlite returns them; anything larger stays a
+ * string rather than being rounded.
+ */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') {
+      return (value: string) => {
+        const big = BigInt(value);
+        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
+      };
+    }
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+function describe(e: Endpoint): string {
+  return `${e.user}@${e.host}:${e.port}/${e.database}`;
+}
+
+/** One line for a failure to open a connection: where, as whom, what failed. Never the password. */
+export function connectError(err: unknown, e: Endpoint): RingmonError {
+  const d = asDriverError(err);
+  const where = `PostgreSQL at ${e.host}:${e.port}`;
+  const who = `user ${e.user} (database ${e.database})`;
+  const server = redact(oneLine(d.message ?? String(err)));
+  const authCodes = new Set(['28P01', '28000', '3D000', '42501']);
+  if (d.code !== undefined && authCodes.has(d.code)) {
+    return new RingmonError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
+  }
+  if (/SASL|password/i.test(server) && d.code === undefined) {
+    return new RingmonError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
+  }
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is the server running and listening on that port?)',
+    ENOTFOUND: 'unknown host name',
+    EAI_AGAIN: 'host name lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  const reason =
+    (d.code !== undefined ? reasons[d.code] : undefined) ??
+    (/timeout/i.test(server) ? 'connection timed out' : server);
+  return new RingmonError('connect', `cannot connect to ${where} as ${who}: ${reason}`, { cause: err });
+}
+
+function endpointOf(config: pg.ClientConfig): Endpoint {
+  // A Client that is never connected resolves the URL, the PG* variables and pg's defaults for us.
+  const probe = new pg.Client(config);
+  return {
+    host: probe.host ?? 'localhost',
+    port: probe.port ?? 5432,
+    user: probe.user ?? 'postgres',
+    database: probe.database ?? probe.user ?? 'postgres',
+  };
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+type RawQuery = (config: {
+  text: string;
+  values?: unknown[];
+  name?: string;
+  types?: unknown;
+}) => Promise<PgResultLike>;
+
+class PgQueryable implements SqlQueryable {
+  readonly #raw: RawQuery;
+  readonly #endpoint: Endpoint;
+
+  constructor(raw: RawQuery, endpoint: Endpoint) {
+    this.#raw = raw;
+    this.#endpoint = endpoint;
+  }
+
+  async query<R = Record<string, unknown>>(
+    text: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<SqlResult<R>> {
+    try {
+      const res = await this.#raw({
+        text,
+        values: params as unknown[],
+        types: TYPES,
+        ...(options.prepare ? { name: `ringmon_${fnv1a(text)}_${text.length}` } : {}),
+      });
+      return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+    } catch (err) {
+      throw translate(err, this.#endpoint);
+    }
+  }
+}
+
+/** Connection-level failures become RingmonErrors; statement errors pass through for the ring to word. */
+function translate(err: unknown, e: Endpoint): unknown {
+  if (err instanceof RingmonError) return err;
+  const d = asDriverError(err);
+  if (d.code === 'ECONNREFUSED' || d.code === 'ENOTFOUND' || d.code === 'ETIMEDOUT') {
+    return connectError(err, e);
+  }
+  if (d.code === '28P01' || d.code === '28000' || d.code === '3D000') return connectError(err, e);
+  if (isConnectionLoss(err)) {
+    return new RingmonError(
+      'connection-lost',
+      `lost the connection to PostgreSQL at ${e.host}:${e.port} (user ${e.user}): ${redact(oneLine(d.message ?? String(err)))}; the statement was rolled back`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+class PgPoolSqlClient implements SqlClient {
+  readonly backend = 'postgres' as const;
+  readonly concurrent = true;
+  readonly target: string;
+  readonly #pool: PgPoolLike;
+  readonly #owned: boolean;
+  readonly #endpoint: Endpoint;
+  readonly #queryable: PgQueryable;
+  readonly #onError = () => {
+    // An idle pooled connection died (server restart, pg_terminate_backend). The pool drops it and
+    // the next query opens a new one; without a listener Node would crash on the 'error' event.
+  };
+
+  constructor(pool: PgPoolLike, owned: boolean, endpoint: Endpoint) {
+    this.#pool = pool;
+    this.#owned = owned;
+    this.#endpoint = endpoint;
+    this.target = describe(endpoint);
+    this.#queryable = new PgQueryable((c) => pool.query(c), endpoint);
+    pool.on('error', this.#onError);
+  }
+
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+    return this.#queryable.query<R>(text, params, options);
+  }
+
+  async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    let conn: PgPoolClientLike;
+    try {
+      conn = await this.#pool.connect();
+    } catch (err) {
+      throw translate(err, this.#endpoint);
+    }
+    const tx = new PgQueryable((c) => conn.query(c), this.#endpoint);
+    let broken: Error | undefined;
+    try {
+      await tx.query('BEGIN');
+      const result = await fn(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await conn.query({ text: 'ROLLBACK' });
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw err;
+    } finally {
+      conn.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#pool.off?.('error', this.#onError);
+    if (this.#owned) await this.#pool.end();
+  }
+}
+
+/**
+ * One connection serves one statement at a time, and a transaction must not let another caller's
+ * statement slip in between its BEGIN and COMMIT; this queue keeps them apart.
+ */
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+class PgSingleSqlClient implements SqlClient {
+  readonly backend = 'postgres' as const;
+  readonly concurrent = false;
+  readonly target: string;
+  readonly #client: PgClientLike;
+  readonly #owned: boolean;
+  readonly #queryable: PgQueryable;
+  readonly #mutex = new Mutex();
+  readonly #onError = () => {
+    // The caller's connection died while idle; the next query reports it as a RingmonError.
+  };
+
+  constructor(client: PgClientLike, owned: boolean, endpoint: Endpoint) {
+    this.#client = client;
+    this.#owned = owned;
+    this.target = describe(endpoint);
+    this.#queryable = new PgQueryable((c) => client.query(c), endpoint);
+    client.on('error', this.#onError);
+  }
+
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+    return this.#mutex.run(() => this.#queryable.query<R>(text, params, options));
+  }
+
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      const tx = this.#queryable;
+      await tx.query('BEGIN');
+      try {
+        const result = await fn(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (err) {
+        await tx.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#client.off?.('error', this.#onError);
+    if (this.#owned) await this.#client.end();
+  }
+}
+
+/** Opens a pool for a postgres:// URL and checks that a first connection and login succeed. */
+export async function openPgUrl(url: string, options: OpenSqlClientOptions): Promise<SqlClient> {
+  const config: pg.PoolConfig = {
+    connectionString: url,
+    max: options.poolSize ?? 3,
+    application_name: options.applicationName ?? 'ringmon',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
+  };
+  let endpoint: Endpoint;
+  try {
+    endpoint = endpointOf(config);
+  } catch (err) {
+    throw new RingmonError(
+      'bad-input',
+      `cannot parse the connection string ${redact(url)}: ${asDriverError(err).message}`,
+    );
+  }
+  const pool = new pg.Pool(config) as unknown as PgPoolLike;
+  const client = new PgPoolSqlClient(pool, true, endpoint);
+  try {
+    await pool.query({ text: 'SELECT 1' });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw connectError(err, endpoint);
+  }
+  return client;
+}
+
+function endpointFromObject(o: {
+  host?: string;
+  port?: number;
+  user?: string;
+  database?: string;
+}): Endpoint {
+  const fallback = endpointOf({});
+  return {
+    host: o.host ?? fallback.host,
+    port: o.port ?? fallback.port,
+    user: o.user ?? fallback.user,
+    database: o.database ?? fallback.database,
+  };
+}
+
+export function wrapPgPool(pool: PgPoolLike, owned: boolean, _options?: OpenSqlClientOptions): SqlClient {
+  return new PgPoolSqlClient(pool, owned, endpointFromObject(pool.options ?? {}));
+}
+
+export function wrapPgClient(client: PgClientLike, owned: boolean): SqlClient {
+  return new PgSingleSqlClient(client, owned, endpointFromObject(client));
+}

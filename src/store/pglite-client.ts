@@ -1,0 +1,143 @@
+/**
+ * `SqlClient` over PGlite, PostgreSQL compiled to WebAssembly and run inside this process.
+ *
+ * Memory is the cost to watch (measured on this project's machine, PGlite 0.5.17 = PostgreSQL 18.7,
+ * see docs/ring.md): creating a data directory runs initdb in a second WebAssembly instance and
+ * peaks near 780 MiB RSS, and V8 keeps most of it after that instance closes; opening an existing
+ * directory with PGlite's default shared_buffers=128MB costs about 290 MiB. Hence two defaults:
+ * initdb runs in a short-lived child process, so its peak never lands in the agent's process, and
+ * shared_buffers is 16MB (a 10,000-row ring is about 10 MB of table and indexes).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import { asDriverError, oneLine, RingmonError } from './errors.js';
+import type { PgliteLike, PgliteTuning, QueryOptions, SqlClient, SqlQueryable, SqlResult } from './sql-client.js';
+
+const run = promisify(execFile);
+
+/** The settings we pass to the embedded server, on top of PGlite's own start parameters. */
+export function pgliteStartParams(tuning: PgliteTuning): string[] {
+  const settings: Record<string, string> = {
+    shared_buffers: tuning.sharedBuffers ?? '16MB',
+    ...tuning.settings,
+  };
+  return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+}
+
+function isInitialised(dir: string): boolean {
+  return existsSync(path.join(dir, 'PG_VERSION'));
+}
+
+/**
+ * Runs PGlite's initdb for `dir` in a child Node process. The child needs the CommonJS build of
+ * PGlite (it runs a `-e` script), which we locate from here so that it is the same installed copy.
+ */
+async function initInChild(dir: string, startParams: string[]): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@electric-sql/pglite');
+  const script = [
+    `const { PGlite } = require(${JSON.stringify(entry)});`,
+    '(async () => {',
+    `  const db = new PGlite(process.env.RINGMON_PGLITE_DIR, { startParams: JSON.parse(process.env.RINGMON_PGLITE_PARAMS) });`,
+    '  await db.waitReady;',
+    '  await db.close();',
+    '})().catch((e) => { console.error(String(e && e.message || e)); process.exit(1); });',
+  ].join('\n');
+  try {
+    await run(process.execPath, ['-e', script], {
+      env: {
+        ...process.env,
+        RINGMON_PGLITE_DIR: dir,
+        RINGMON_PGLITE_PARAMS: JSON.stringify(startParams),
+      },
+      timeout: 120_000,
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    throw new RingmonError(
+      'connect',
+      `cannot create the PGlite database in ${dir}: ${oneLine(stderr || asDriverError(err).message || '')}`,
+      { cause: err },
+    );
+  }
+}
+
+/** Opens (creating when needed) the PGlite database in a directory, or in memory for `memory://`. */
+export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Promise<SqlClient> {
+  const startParams = pgliteStartParams(tuning);
+  const inMemory = dataDir === '' || dataDir.startsWith('memory://');
+  const dir = inMemory ? dataDir : path.resolve(dataDir);
+  if (!inMemory && !isInitialised(dir)) {
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
+      throw new RingmonError(
+        'bad-input',
+        `${dir} is neither empty nor a PGlite data directory (it has no PG_VERSION); refusing to use it`,
+      );
+    }
+    mkdirSync(dir, { recursive: true });
+    if (tuning.initInChildProcess !== false) await initInChild(dir, startParams);
+  }
+  let db: PGlite;
+  try {
+    db = new PGlite(inMemory ? undefined : dir, { startParams });
+    await db.waitReady;
+  } catch (err) {
+    throw new RingmonError(
+      'connect',
+      `cannot open the PGlite database in ${inMemory ? 'memory' : dir}: ${oneLine(asDriverError(err).message ?? String(err))}`,
+      { cause: err },
+    );
+  }
+  return wrapPglite(db as unknown as PgliteLike, true, inMemory ? 'memory' : dir);
+}
+
+function closedError(target: string): RingmonError {
+  return new RingmonError('closed', `the PGlite database (${target}) is closed`);
+}
+
+function wrapQuery(q: PgliteLike['query'], target: string): SqlQueryable['query'] {
+  return async <R>(text: string, params: readonly unknown[] = [], _options?: QueryOptions) => {
+    try {
+      const res = await q<R>(text, params as unknown[]);
+      return { rows: res.rows, rowCount: res.affectedRows ?? res.rowCount ?? 0 } satisfies SqlResult<R>;
+    } catch (err) {
+      if (/closed/i.test(asDriverError(err).message ?? '') && asDriverError(err).code === undefined) {
+        throw closedError(target);
+      }
+      throw err;
+    }
+  };
+}
+
+class PgliteSqlClient implements SqlClient {
+  readonly backend = 'pglite' as const;
+  // PGlite is one backend in one thread: every statement queues behind the previous one.
+  readonly concurrent = false;
+  readonly target: string;
+  readonly query: SqlQueryable['query'];
+  readonly #db: PgliteLike;
+  readonly #owned: boolean;
+
+  constructor(db: PgliteLike, owned: boolean, where: string) {
+    this.#db = db;
+    this.#owned = owned;
+    this.target = `pglite:${where}`;
+    this.query = wrapQuery((text, params) => db.query(text, params), this.target);
+  }
+
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    return this.#db.transaction((tx) => fn({ query: wrapQuery((t, p) => tx.query(t, p), this.target) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned && !this.#db.closed) await this.#db.close();
+  }
+}
+
+export function wrapPglite(db: PgliteLike, owned: boolean, where?: string): SqlClient {
+  return new PgliteSqlClient(db, owned, where ?? db.dataDir ?? 'memory');
+}
