@@ -4,6 +4,20 @@
  *
  * @packageDocumentation
  */
+
+export * from './collect/docker/index.js';
+export {
+  HostCollector,
+  type HostCollectorOptions,
+  type HostSample,
+  hostSample,
+  sampleHost,
+} from './collect/host.js';
+export { hostMetrics, type NodeMetrics } from './collect/host-metrics.js';
+export type { HostSnapshot } from './collect/host-snapshot.js';
+export type { NameFilter } from './collect/sysfs/patterns.js';
+export type { CpuTemperatureSource } from './collect/sysfs/temperature.js';
 export * from './columns.js';
 export { DEFAULTS } from './defaults.js';
-export * from './collect/docker/index.js';
+export { RingmonError } from './errors.js';
+export { nodeRow, type RowIdentity } from './rows.js';
