@@ -38,14 +38,28 @@ function run(
   timeoutMs = 120_000,
 ): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    execFile(cmd, [...args], { env, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
-      resolve({ stdout: String(stdout), stderr: String(stderr) || (err ? String(err.message) : ''), code });
-    });
+    execFile(
+      cmd,
+      [...args],
+      { env, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 127
+          : 0;
+        resolve({ stdout: String(stdout), stderr: String(stderr) || (err ? String(err.message) : ''), code });
+      },
+    );
   });
 }
 
-function makeEngine(dockerHost: string, image: string, blkdev: string, stop?: () => Promise<void>): LiveEngine {
+function makeEngine(
+  dockerHost: string,
+  image: string,
+  blkdev: string,
+  stop?: () => Promise<void>,
+): LiveEngine {
   const env = { ...process.env, DOCKER_HOST: dockerHost };
   const docker: LiveEngine['docker'] = async (args, options) => {
     const r = await run('docker', args, env);
@@ -83,7 +97,8 @@ export async function removeTestContainers(docker: LiveEngine['docker']): Promis
 async function ensureImage(engine: LiveEngine): Promise<string | null> {
   const has = await run('docker', ['image', 'inspect', engine.image], engine.env);
   if (has.code === 0) return null;
-  if (!existsSync('/bin/busybox')) return `image ${engine.image} is missing and /bin/busybox is not there to build it`;
+  if (!existsSync('/bin/busybox'))
+    return `image ${engine.image} is missing and /bin/busybox is not there to build it`;
   const script = `set -e; r=$(mktemp -d); mkdir -p $r/bin $r/tmp $r/etc $r/proc $r/sys $r/dev $r/www; chmod 1777 $r/tmp
 cp /bin/busybox $r/bin/busybox; for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox $r/bin/$a; done
 tar -C $r -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' - "${engine.image}" >/dev/null; rm -rf $r`;
@@ -104,12 +119,20 @@ async function startThrowawayEngine(): Promise<EngineResult> {
   );
   const dir = vars.RINGMON_DOCKER_DIR;
   const host = vars.RINGMON_TEST_DOCKER_HOST;
-  if (!dir || !host) return { engine: null, reason: 'scripts/docker-engine.sh up printed no RINGMON_TEST_DOCKER_HOST' };
+  if (!dir || !host)
+    return { engine: null, reason: 'scripts/docker-engine.sh up printed no RINGMON_TEST_DOCKER_HOST' };
   const stop = async () => {
     const r = await run(SCRIPT, ['down', dir], process.env);
     if (r.code !== 0) process.stderr.write(`docker-engine.sh down failed: ${r.stderr}\n`);
   };
-  return { engine: makeEngine(host, vars.RINGMON_TEST_DOCKER_IMAGE || DEFAULT_IMAGE, vars.RINGMON_TEST_DOCKER_BLKDEV ?? '', stop) };
+  return {
+    engine: makeEngine(
+      host,
+      vars.RINGMON_TEST_DOCKER_IMAGE || DEFAULT_IMAGE,
+      vars.RINGMON_TEST_DOCKER_BLKDEV ?? '',
+      stop,
+    ),
+  };
 }
 
 async function find(): Promise<EngineResult> {
@@ -120,7 +143,11 @@ async function find(): Promise<EngineResult> {
   if (given) {
     engine = makeEngine(given, image, blkdev);
     const ping = await run('docker', ['version', '--format', '{{.Server.APIVersion}}'], engine.env, 20_000);
-    if (ping.code !== 0) return { engine: null, reason: `RINGMON_TEST_DOCKER_HOST=${given} does not answer: ${ping.stderr.trim()}` };
+    if (ping.code !== 0)
+      return {
+        engine: null,
+        reason: `RINGMON_TEST_DOCKER_HOST=${given} does not answer: ${ping.stderr.trim()}`,
+      };
   } else if (process.getuid?.() === 0) {
     const started = await startThrowawayEngine();
     if (!started.engine) return started;
@@ -129,7 +156,8 @@ async function find(): Promise<EngineResult> {
     const host = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
     engine = makeEngine(host, image, blkdev);
     const ping = await run('docker', ['version', '--format', '{{.Server.APIVersion}}'], engine.env, 20_000);
-    if (ping.code !== 0) return { engine: null, reason: 'neither Docker (no engine answers) nor root (cannot start one)' };
+    if (ping.code !== 0)
+      return { engine: null, reason: 'neither Docker (no engine answers) nor root (cannot start one)' };
   }
   const imageProblem = await ensureImage(engine);
   if (imageProblem) {

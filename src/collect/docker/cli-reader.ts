@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { ContainerNotFoundError, ContainerNotRunningError, DockerUnavailableError } from './errors.js';
+import { parseEngineTime } from './formulas.js';
 import { parseHumanSizePair, parsePercent } from './human-units.js';
 import type { ContainerProblem, ContainerReader, ReadResult } from './reader.js';
 import type { ContainerInfo, ContainerReading } from './types.js';
@@ -105,7 +106,7 @@ export function readingFromCli(
   return {
     id: inspect?.Id ?? line.ID,
     name: (inspect?.Name ?? line.Name).replace(/^\//, ''),
-    startedAt: inspect?.State?.StartedAt ?? null,
+    startedMs: parseEngineTime(inspect?.State?.StartedAt ?? ''),
     readMs,
     source: 'docker-cli',
     cpuTotalNs: null,

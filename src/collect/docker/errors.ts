@@ -1,12 +1,17 @@
-/** Errors of the container collector. Each message is one line, fit to print as is. */
+/**
+ * Errors of the container collector. They are `RingmonError`s (kind `runtime`), so the CLI prints the
+ * one-line message alone; `code` tells the kinds apart.
+ */
+import { RingmonError } from '../../errors.js';
 
-/** Base class; `code` tells the kinds apart without `instanceof`. */
-export class DockerError extends Error {
+/** Base class of the container collector's errors. */
+export class DockerError extends RingmonError {
   readonly code: 'DOCKER_UNAVAILABLE' | 'CONTAINER_NOT_FOUND' | 'CONTAINER_NOT_RUNNING';
   constructor(code: DockerError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+    super(message, 'runtime', options);
     this.code = code;
+    // RingmonError fixes `name`; keep the subclass's own name in logs and stack traces.
+    Object.defineProperty(this, 'name', { value: new.target.name });
   }
 }
 

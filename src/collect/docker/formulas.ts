@@ -203,7 +203,7 @@ export function networkTotals(networks: Record<string, EngineNetworkStats> | und
  */
 export function readingFromStats(
   stats: EngineStats,
-  extra: { startedAt?: string | null; source?: ContainerSource; id?: string; name?: string } = {},
+  extra: { startedMs?: number | null; source?: ContainerSource; id?: string; name?: string } = {},
 ): ContainerReading | null {
   const readMs = parseEngineTime(stats.read);
   if (readMs === null) return null;
@@ -213,7 +213,7 @@ export function readingFromStats(
   return {
     id: stats.id ?? extra.id ?? '',
     name: (stats.name ?? extra.name ?? '').replace(/^\//, ''),
-    startedAt: extra.startedAt ?? null,
+    startedMs: extra.startedMs ?? null,
     readMs,
     source: extra.source ?? 'docker-api',
     cpuTotalNs: usage.total_usage,
@@ -273,7 +273,7 @@ export function ratesUnavailableReason(
 ): string | null {
   if (!prev) return 'no previous reading';
   if (prev.id !== cur.id) return 'new container ID';
-  if (prev.startedAt !== null && cur.startedAt !== null && prev.startedAt !== cur.startedAt)
+  if (prev.startedMs !== null && cur.startedMs !== null && prev.startedMs !== cur.startedMs)
     return 'restarted';
   if (cur.readMs - prev.readMs <= 0) return 'no time between readings';
   for (const k of COUNTERS) {

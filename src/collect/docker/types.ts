@@ -81,8 +81,11 @@ export interface ContainerReading {
   id: string;
   /** Container name without the leading slash. */
   name: string;
-  /** `State.StartedAt` when known: a different value means the container was restarted. */
-  startedAt: string | null;
+  /**
+   * When the container (re)started, epoch ms, as of this reading (`State.StartedAt`, or a later `start`
+   * event): a different value than the previous reading's means it was restarted in between.
+   */
+  startedMs: number | null;
   /** When the counters were read, epoch milliseconds with sub-millisecond fraction. */
   readMs: number;
   source: ContainerSource;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { OutageBuffer } from './outage-buffer.js';
+
+describe('OutageBuffer', () => {
+  it('keeps rows in order and removes them once written', () => {
+    const buffer = new OutageBuffer<number>(10);
+    buffer.push([1, 2, 3]);
+    buffer.push([4]);
+    expect(buffer.peek(3)).toEqual([1, 2, 3]);
+    buffer.shift(3);
+    expect(buffer.peek(10)).toEqual([4]);
+    expect(buffer.size).toBe(1);
+  });
+
+  it('drops the oldest rows when full and counts them', () => {
+    const buffer = new OutageBuffer<number>(5);
+    buffer.push([1, 2, 3, 4]);
+    buffer.push([5, 6, 7]);
+    expect(buffer.peek(10)).toEqual([3, 4, 5, 6, 7]);
+    expect(buffer.takeDropped()).toBe(2);
+    expect(buffer.takeDropped()).toBe(0);
+  });
+
+  it('stays exact over many pushes and shifts (compaction)', () => {
+    const buffer = new OutageBuffer<number>(10_000);
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 500; round++) {
+      buffer.push(Array.from({ length: 11 }, () => next++));
+      const take = round % 3 === 0 ? 30 : 5;
+      const batch = buffer.peek(take);
+      expect(batch).toEqual(Array.from({ length: batch.length }, (_, i) => expected + i));
+      buffer.shift(batch.length);
+      expected += batch.length;
+    }
+    expect(buffer.size).toBe(next - expected);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('rejects a limit of %s', (limit) => {
+    expect(() => new OutageBuffer(limit)).toThrow(RangeError);
+  });
+});

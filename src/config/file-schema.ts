@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * The YAML configuration file: the spec's example, key for key (`database`, `monitoring`, `logging`),
+ * plus a few keys of ringmon's own (marked below). Unknown keys are errors: a typo must not be
+ * silently ignored.
+ */
+
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'] as const;
+
+const seconds = z
+  .number({ error: 'must be a number of seconds' })
+  .positive({ error: 'must be above 0' })
+  .max(86_400, { error: 'must be at most 86400' });
+
+export const configFileSchema = z.strictObject({
+  database: z
+    .strictObject({
+      host: z.string({ error: 'must be a host name or address' }).min(1).optional(),
+      port: z
+        .number({ error: 'must be a port number' })
+        .int({ error: 'must be a whole number' })
+        .min(1, { error: 'must be 1 to 65535' })
+        .max(65_535, { error: 'must be 1 to 65535' })
+        .optional(),
+      database: z.string({ error: 'must be a database name' }).min(1).optional(),
+      user: z.string({ error: 'must be a user name' }).min(1).optional(),
+      /** Name of the environment variable that holds the password (never the password itself). */
+      password_env: z
+        .string({ error: 'must be the name of an environment variable' })
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable' })
+        .optional(),
+      /** ringmon: the embedded PGlite data directory, used when no server is named. */
+      data_dir: z.string({ error: 'must be a directory path' }).min(1).optional(),
+    })
+    .optional(),
+  monitoring: z
+    .strictObject({
+      table_name: z
+        .string({ error: 'must be a table name' })
+        .regex(TABLE_NAME, {
+          error: 'must be a plain identifier: lowercase letters, digits and _, at most 63',
+        })
+        .optional(),
+      capacity: z
+        .number({ error: 'must be a whole number of rows' })
+        .int({ error: 'must be a whole number of rows' })
+        .min(1, { error: 'must be at least 1' })
+        .max(2_147_483_647, { error: 'must be at most 2147483647' })
+        .optional(),
+      node_name: z.string({ error: 'must be a name' }).min(1, { error: 'must not be empty' }).optional(),
+      master: z.boolean({ error: 'must be true or false' }).optional(),
+      intervals: z
+        .strictObject({
+          node_seconds: seconds.optional(),
+          container_seconds: seconds.optional(),
+        })
+        .optional(),
+      containers: z
+        .array(z.string({ error: 'must be a container name or ID' }).min(1), {
+          error: 'must be a list of container names or IDs',
+        })
+        .optional(),
+      /** ringmon: sample every running container. */
+      all_containers: z.boolean({ error: 'must be true or false' }).optional(),
+      /** ringmon: rows kept in memory while the database is unreachable (Telegraf's metric_buffer_limit). */
+      buffer_rows: z
+        .number({ error: 'must be a whole number of rows' })
+        .int({ error: 'must be a whole number of rows' })
+        .min(1, { error: 'must be at least 1' })
+        .optional(),
+    })
+    .optional(),
+  logging: z
+    .strictObject({
+      level: z
+        .string({ error: `must be one of ${LOG_LEVELS.join(', ')}` })
+        .transform((level) => level.toLowerCase())
+        .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+        .optional(),
+      file: z.string({ error: 'must be a file path' }).min(1).optional(),
+    })
+    .optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;

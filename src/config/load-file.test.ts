@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfigText } from './load-file.js';
+
+const specExample = readFileSync(new URL('../../deploy/config.example.yaml', import.meta.url), 'utf8');
+
+describe('loadConfigFile', () => {
+  it("reads the spec's example configuration as it is", () => {
+    expect(parseConfigText(specExample, 'config.example.yaml')).toEqual({
+      database: {
+        host: 'localhost',
+        port: 5432,
+        database: 'monitoring',
+        user: 'monitor_user',
+        password_env: 'POSTGRES_PASSWORD',
+      },
+      monitoring: {
+        table_name: 'performance_metrics',
+        capacity: 50000,
+        node_name: '{{ ansible_hostname }}',
+        master: false,
+        intervals: { node_seconds: 5, container_seconds: 2 },
+        containers: ['web-server', 'database', 'cache'],
+      },
+      logging: { level: 'info', file: '/var/log/performance-monitor.log' },
+    });
+  });
+
+  it('accepts an empty file (every setting has a default)', () => {
+    expect(parseConfigText('', 'empty.yaml')).toEqual({});
+  });
+
+  it.each([
+    [
+      'an unknown key',
+      'monitoring:\n  capacity: 10\n  capacty: 20\n',
+      'c.yaml:3: monitoring.capacty: unknown key',
+    ],
+    [
+      'an unknown section',
+      'database:\n  host: x\nmonitor:\n  capacity: 1\n',
+      'c.yaml:3: monitor: unknown key',
+    ],
+    [
+      'a wrong type',
+      'monitoring:\n  capacity: "lots"\n',
+      'c.yaml:2: monitoring.capacity: must be a whole number of rows',
+    ],
+    [
+      'a fractional capacity',
+      'monitoring:\n  capacity: 1.5\n',
+      'c.yaml:2: monitoring.capacity: must be a whole number',
+    ],
+    ['a zero capacity', 'monitoring:\n  capacity: 0\n', 'c.yaml:2: monitoring.capacity: must be at least 1'],
+    [
+      'a nested bad value',
+      'monitoring:\n  intervals:\n    node_seconds: -5\n',
+      'c.yaml:3: monitoring.intervals.node_seconds: must be above 0',
+    ],
+    ['a port out of range', 'database:\n  port: 70000\n', 'c.yaml:2: database.port: must be 1 to 65535'],
+    [
+      'a bad table name',
+      'monitoring:\n  table_name: "x; DROP TABLE y"\n',
+      'c.yaml:2: monitoring.table_name: must be a plain identifier',
+    ],
+    [
+      'a bad list item',
+      'monitoring:\n  containers:\n    - web\n    - 42\n',
+      'c.yaml:4: monitoring.containers.1: must be a container name',
+    ],
+    ['a bad log level', 'logging:\n  level: loud\n', 'c.yaml:2: logging.level: must be one of'],
+    ['invalid YAML', 'monitoring:\n  containers: [a,\n  capacity: 1\n', 'c.yaml:3: invalid YAML'],
+    ['a duplicate key', 'monitoring:\n  capacity: 1\n  capacity: 2\n', 'c.yaml:3: invalid YAML'],
+    ['a list at the top', '- a\n- b\n', 'c.yaml:1: (top level):'],
+  ])('rejects %s with file, line and key', (_, text, message) => {
+    expect(() => parseConfigText(text, 'c.yaml')).toThrow(message);
+  });
+
+  describe('files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmon-config-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('names a missing file', () => {
+      expect(() => loadConfigFile(join(dir, 'nope.yaml'))).toThrow(
+        `cannot read config file ${join(dir, 'nope.yaml')}: no such file`,
+      );
+    });
+
+    it('names an unreadable path', () => {
+      expect(() => loadConfigFile(dir)).toThrow(/cannot read config file .*EISDIR/);
+    });
+
+    it('reads a file from disk', () => {
+      const path = join(dir, 'ok.yaml');
+      writeFileSync(path, 'monitoring:\n  capacity: 7\n');
+      expect(loadConfigFile(path)).toEqual({ monitoring: { capacity: 7 } });
+    });
+  });
+});
