@@ -11,8 +11,6 @@
  * the stats stream does not end on.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -111,7 +109,6 @@ export class EngineApiReader implements ContainerReader {
   readonly source = 'docker-api' as const;
   readonly endpoint: string;
   readonly #docker: Docker;
-  readonly #agent: http.Agent;
   readonly #timeoutMs: number;
   readonly #frameWaitMs: number;
   /** Stats streams by container ID. */
@@ -127,8 +124,6 @@ export class EngineApiReader implements ContainerReader {
     this.endpoint = endpoint.url;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#frameWaitMs = options.frameWaitMs ?? 2_500;
-    // No socket limit: every stats stream holds one socket for as long as it runs.
-    this.#agent = endpoint.tls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     // Every connection field is given explicitly: dockerode merges its own reading of DOCKER_HOST under
     // these, and an unset `host` would let a tcp:// DOCKER_HOST win over our socketPath.
     const opts = {
@@ -141,7 +136,9 @@ export class EngineApiReader implements ContainerReader {
       key: endpoint.tls?.key,
       version: undefined,
       timeout: undefined,
-      agent: this.#agent,
+      // No agent of our own: docker-modem deep-inspects every request's options (for its debug log, even
+      // when off), and an agent holding a dozen stream sockets made that ~3 ms of CPU per request. Node's
+      // global agents keep sockets alive and have no socket limit (each stats stream holds one).
     } as Docker.DockerOptions;
     this.#docker = new Docker(opts);
   }
@@ -214,7 +211,6 @@ export class EngineApiReader implements ContainerReader {
     this.#subs.clear();
     this.#events?.close();
     this.#events = null;
-    this.#agent.destroy();
   }
 
   async #readOne(selector: string, used: Set<string>): Promise<ContainerReading> {

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { SampleInput } from '../columns.js';
+import { Agent, type AgentLog, type RowSink, type SampleSource } from './agent.js';
+
+/** Logs kept for assertions. */
+function memoryLog() {
+  const lines: { level: string; msg: string; obj: object }[] = [];
+  const at =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      lines.push({
+        level,
+        msg: typeof obj === 'string' ? obj : (msg ?? ''),
+        obj: typeof obj === 'string' ? {} : obj,
+      });
+    };
+  const log: AgentLog = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { log, lines };
+}
+
+/** A source that numbers its rows, so order and completeness can be checked. */
+function countingSource(intervalSeconds: number): SampleSource & { taken: number } {
+  return {
+    name: 'counter',
+    intervalSeconds,
+    countsAsSample: true,
+    taken: 0,
+    async prime() {},
+    async collect() {
+      this.taken++;
+      return [{ sample_time: this.taken, node_flag: true, node_name: 'n', load_1m: this.taken }];
+    },
+  };
+}
+
+/**
+ * An in-process store that can be made unreachable, and can fail *after* committing (the answer lost
+ * on the way back), the case that would write a batch twice.
+ */
+class FlakySink implements RowSink {
+  stored: SampleInput[] = [];
+  down = false;
+  loseNextAnswer = false;
+  async write(rows: readonly SampleInput[]) {
+    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    this.stored.push(...rows);
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new Error('Connection terminated unexpectedly');
+    }
+  }
+  async contains(row: SampleInput) {
+    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    return this.stored.some((r) => r.sample_time === row.sample_time && r.node_name === row.node_name);
+  }
+}
+
+describe('Agent', () => {
+  it('stops after --samples node samples and writes each once, in order', async () => {
+    const sink = new FlakySink();
+    const { log } = memoryLog();
+    const summary = await new Agent({ sources: [countingSource(0.02)], sink, log, samples: 5 }).run();
+    expect(summary).toMatchObject({ samples: 5, rowsWritten: 5, rowsDropped: 0, rowsUnwritten: 0 });
+    expect(sink.stored.map((r) => r.sample_time)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('buffers through an outage, logs it once each way, and writes everything exactly once', async () => {
+    const sink = new FlakySink();
+    const { log, lines } = memoryLog();
+    const source = countingSource(0.02);
+    const controller = new AbortController();
+    const agent = new Agent({ sources: [source], sink, log, retryMs: { first: 20, max: 40 } });
+    const running = agent.run(controller.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    sink.down = true;
+    await new Promise((r) => setTimeout(r, 300));
+    sink.down = false;
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    const summary = await running;
+    const times = sink.stored.map((r) => r.sample_time);
+    expect(times).toEqual(Array.from({ length: source.taken }, (_, i) => i + 1));
+    expect(summary.rowsWritten).toBe(source.taken);
+    expect(lines.filter((l) => l.msg.startsWith('database write failed'))).toHaveLength(1);
+    expect(lines.filter((l) => l.msg.startsWith('database is back'))).toHaveLength(1);
+  });
+
+  it('does not write a batch twice when the answer to a committed write was lost', async () => {
+    const sink = new FlakySink();
+    const { log } = memoryLog();
+    const source = countingSource(0.02);
+    sink.loseNextAnswer = true;
+    await new Agent({ sources: [source], sink, log, samples: 6, retryMs: { first: 10, max: 10 } }).run();
+    expect(sink.stored.map((r) => r.sample_time)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('drops the oldest rows when the buffer is full, and says how many', async () => {
+    const sink = new FlakySink();
+    sink.down = true;
+    const { log, lines } = memoryLog();
+    const agent = new Agent({
+      sources: [countingSource(0.01)],
+      sink,
+      log,
+      samples: 30,
+      bufferRows: 10,
+      retryMs: { first: 5000, max: 5000 },
+      stopFlushMs: 50,
+    });
+    const summary = await agent.run();
+    expect(summary.rowsDropped).toBe(20);
+    expect(summary.rowsUnwritten).toBe(10);
+    expect(
+      lines.some(
+        (l) => l.msg.startsWith('buffer full') && (l.obj as { droppedRows: number }).droppedRows === 20,
+      ),
+    ).toBe(true);
+  });
+
+  it('keeps ticks on schedule while a write is slow', async () => {
+    const stamps: number[] = [];
+    const source: SampleSource = {
+      ...countingSource(0.05),
+      async collect() {
+        stamps.push(performance.now());
+        return [{ sample_time: stamps.length, node_flag: true, node_name: 'n' }];
+      },
+    };
+    const slowSink: RowSink = { write: () => new Promise((r) => setTimeout(r, 180)) };
+    const { log } = memoryLog();
+    await new Agent({ sources: [source], sink: slowSink, log, samples: 6 }).run();
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
+    // 50 ms apart although each write takes 180 ms: sampling never waits for the database.
+    for (const gap of gaps) expect(gap).toBeLessThan(170);
+    expect(stamps[5]! - stamps[0]!).toBeGreaterThan(240);
+  });
+});

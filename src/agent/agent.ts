@@ -1,0 +1,251 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SampleInput } from '../columns.js';
+import { OutageBuffer } from './outage-buffer.js';
+import { monotonicMs, Schedule } from './schedule.js';
+
+/** Where the agent's rows go: the ring, in practice. */
+export interface RowSink {
+  /** Writes the rows in order, atomically (all or none). */
+  write(rows: readonly SampleInput[]): Promise<void>;
+  /**
+   * Whether `row` is already stored. Asked after a write failed without an answer (the connection
+   * broke mid-statement), so a batch that did commit is not written twice.
+   */
+  contains?(row: SampleInput): Promise<boolean>;
+}
+
+/** Something sampled on a schedule: the host, or the containers. */
+export interface SampleSource {
+  readonly name: string;
+  readonly intervalSeconds: number;
+  /** Whether its rows count towards `--samples` (node rows do, container rows do not). */
+  readonly countsAsSample: boolean;
+  /** Takes the first reading, so the first tick already has rates. */
+  prime(): Promise<void>;
+  /** Rows for the time since the previous reading. */
+  collect(): Promise<SampleInput[]>;
+  close?(): Promise<void> | void;
+}
+
+/** The part of a pino logger the agent uses. */
+export interface AgentLog {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface AgentOptions {
+  sources: SampleSource[];
+  sink: RowSink;
+  log: AgentLog;
+  /** Rows kept while the database is unreachable; the oldest go first when full (default 10,000). */
+  bufferRows?: number;
+  /** Stop after this many node samples (the spec's --samples); unlimited when absent. */
+  samples?: number;
+  /** Rows per statement when catching up after an outage. */
+  maxBatchRows?: number;
+  /** Reconnect backoff: first wait and cap, ms. */
+  retryMs?: { first: number; max: number };
+  /** How long a stop may spend writing what is buffered, ms. */
+  stopFlushMs?: number;
+}
+
+export interface AgentSummary {
+  ticks: number;
+  samples: number;
+  rowsWritten: number;
+  rowsDropped: number;
+  rowsUnwritten: number;
+}
+
+export const DEFAULT_BUFFER_ROWS = 10_000;
+
+/**
+ * The long-running agent: samples each source on its own drift-free schedule, queues each tick's
+ * rows as one batch and writes them with at most one write in flight, so a slow or unreachable
+ * database never delays sampling. While writes fail, rows wait in a bounded buffer and are written
+ * in order when the database is back; the outage is logged once when it starts and once when it ends.
+ */
+export class Agent {
+  readonly #options: Required<Omit<AgentOptions, 'samples'>> & { samples: number | undefined };
+  readonly #buffer: OutageBuffer<SampleInput>;
+  #writing: Promise<void> | null = null;
+  #retryAtMs = 0;
+  #backoffMs: number;
+  #outage: { sinceMs: number; error: string } | null = null;
+  /** The batch whose write failed without an answer: it may have committed. */
+  #unconfirmed: { last: SampleInput; size: number } | null = null;
+  #droppedTotal = 0;
+  #written = 0;
+
+  constructor(options: AgentOptions) {
+    this.#options = {
+      bufferRows: DEFAULT_BUFFER_ROWS,
+      maxBatchRows: 500,
+      retryMs: { first: 500, max: 10_000 },
+      stopFlushMs: 10_000,
+      ...options,
+      samples: options.samples,
+    };
+    this.#buffer = new OutageBuffer(this.#options.bufferRows);
+    this.#backoffMs = this.#options.retryMs.first;
+  }
+
+  /** Runs until `signal` aborts or `samples` node samples are taken; then writes what it can and returns. */
+  async run(signal?: AbortSignal): Promise<AgentSummary> {
+    const { sources, log } = this.#options;
+    const startMs = monotonicMs();
+    await Promise.all(sources.map((source) => source.prime()));
+    const schedules = sources.map((source) => new Schedule(source.intervalSeconds * 1000, startMs));
+    let ticks = 0;
+    let samples = 0;
+    const limit = this.#options.samples;
+    while (!signal?.aborted && (limit === undefined || samples < limit)) {
+      const dueMs = Math.min(...schedules.map((s) => s.dueMs));
+      const waitMs = dueMs - monotonicMs();
+      if (waitMs > 0) {
+        try {
+          await sleep(waitMs, undefined, { signal });
+        } catch {
+          break; // aborted: stop between ticks
+        }
+      }
+      const nowMs = monotonicMs();
+      const batch: SampleInput[] = [];
+      for (const [i, source] of sources.entries()) {
+        const schedule = schedules[i]!;
+        if (schedule.dueMs > nowMs + 1) continue;
+        const skipped = schedule.advance(nowMs);
+        if (skipped > 0)
+          log.warn({ source: source.name, skipped }, 'sampling fell behind; skipped late ticks');
+        try {
+          const rows = await source.collect();
+          batch.push(...rows);
+          if (source.countsAsSample && rows.length > 0) samples++;
+        } catch (error) {
+          log.error({ source: source.name, err: oneLine(error) }, 'sampling failed');
+        }
+      }
+      ticks++;
+      if (batch.length > 0) {
+        this.#buffer.push(batch);
+        this.#kickWriter();
+      }
+    }
+    await this.#finish();
+    return {
+      ticks,
+      samples,
+      rowsWritten: this.#written,
+      rowsDropped: this.#droppedTotal,
+      rowsUnwritten: this.#buffer.size,
+    };
+  }
+
+  /** Starts a write of the buffered rows unless one is in flight or the database is in backoff. */
+  #kickWriter(): void {
+    if (this.#writing || this.#buffer.size === 0 || monotonicMs() < this.#retryAtMs) return;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = null;
+    });
+  }
+
+  async #drain(): Promise<void> {
+    const { sink, maxBatchRows } = this.#options;
+    while (this.#buffer.size > 0) {
+      // A tick's rows go as one batch; a backlog after an outage goes in batches of maxBatchRows.
+      const batch = this.#buffer.peek(maxBatchRows);
+      try {
+        if (this.#unconfirmed && sink.contains) {
+          const { last, size } = this.#unconfirmed;
+          const committed = await sink.contains(last);
+          this.#unconfirmed = null;
+          if (committed) {
+            this.#wrote(size);
+            continue;
+          }
+        }
+        await sink.write(batch);
+      } catch (error) {
+        this.#unconfirmed ??= { last: batch[batch.length - 1]!, size: batch.length };
+        this.#enterOutage(error);
+        return;
+      }
+      this.#wrote(batch.length);
+    }
+    this.#countDropped();
+  }
+
+  #wrote(rows: number): void {
+    this.#buffer.shift(rows);
+    this.#written += rows;
+    if (this.#outage) this.#endOutage();
+  }
+
+  #enterOutage(error: unknown): void {
+    const { log, retryMs } = this.#options;
+    const nowMs = monotonicMs();
+    if (!this.#outage) {
+      this.#outage = { sinceMs: nowMs, error: oneLine(error) };
+      log.warn(
+        { err: this.#outage.error, bufferRows: this.#options.bufferRows },
+        'database write failed; buffering samples in memory until it is back',
+      );
+      this.#backoffMs = retryMs.first;
+    } else {
+      this.#backoffMs = Math.min(this.#backoffMs * 2, retryMs.max);
+    }
+    this.#retryAtMs = nowMs + this.#backoffMs;
+    // Retry on a timer as well as on ticks, so a long interval does not lengthen the outage.
+    setTimeout(() => this.#kickWriter(), this.#backoffMs).unref();
+  }
+
+  #endOutage(): void {
+    const outage = this.#outage!;
+    const seconds = (monotonicMs() - outage.sinceMs) / 1000;
+    const dropped = this.#countDropped(false);
+    this.#options.log.info(
+      { outageSeconds: Math.round(seconds * 10) / 10, droppedRows: dropped, backlogRows: this.#buffer.size },
+      'database is back; writing the buffered samples',
+    );
+    this.#outage = null;
+    this.#backoffMs = this.#options.retryMs.first;
+    this.#retryAtMs = 0;
+  }
+
+  /** Adds the rows the buffer dropped to the total; logs them unless the caller reports them itself. */
+  #countDropped(log = true): number {
+    const dropped = this.#buffer.takeDropped();
+    this.#droppedTotal += dropped;
+    if (log && dropped > 0)
+      this.#options.log.warn({ droppedRows: dropped }, 'buffer full: dropped the oldest samples');
+    return dropped;
+  }
+
+  /** On stop: wait for the write in flight, then try to write what is left within stopFlushMs. */
+  async #finish(): Promise<void> {
+    const deadline = monotonicMs() + this.#options.stopFlushMs;
+    await this.#writing;
+    while (this.#buffer.size > 0 && monotonicMs() < deadline) {
+      this.#retryAtMs = Math.min(this.#retryAtMs, monotonicMs());
+      this.#kickWriter();
+      await this.#writing;
+      if (this.#buffer.size > 0)
+        await sleep(Math.min(this.#backoffMs, Math.max(0, deadline - monotonicMs())));
+    }
+    this.#countDropped();
+    if (this.#buffer.size > 0) {
+      this.#options.log.error(
+        { unwrittenRows: this.#buffer.size },
+        'stopping with samples the database never took',
+      );
+    }
+    await Promise.all(this.#options.sources.map((source) => source.close?.()));
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!;
+}
