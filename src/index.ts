@@ -21,3 +21,23 @@ export * from './columns.js';
 export { DEFAULTS } from './defaults.js';
 export { RingmonError } from './errors.js';
 export { nodeRow, type RowIdentity } from './rows.js';
+export { RingStoreError, type RingStoreErrorCode } from './store/errors.js';
+export {
+  type LatestSample,
+  type RecentQuery,
+  type RingState,
+  RingStore,
+  type RingStoreOptions,
+  type WriteResult,
+} from './store/ring.js';
+export { MAX_CAPACITY, validateCapacity, validateTableName } from './store/schema.js';
+export {
+  type OpenSqlClientOptions,
+  openSqlClient,
+  type PgliteTuning,
+  type QueryOptions,
+  type RingDb,
+  type SqlClient,
+  type SqlQueryable,
+  type SqlResult,
+} from './store/sql-client.js';

@@ -1,4 +1,5 @@
 import { COLUMN_BY_NAME, type SampleInput } from '../columns.js';
+import type { RingState } from '../store/ring.js';
 
 /** Formats a number for people: integers as they are, fractions to two decimals; null as '-'. */
 export function formatValue(value: unknown): string {
@@ -32,4 +33,45 @@ export function rowTable(row: SampleInput): string {
 /** JSON for scripts: keys in the spec's column order, numbers exact. */
 export function rowJson(row: SampleInput): string {
   return JSON.stringify(row);
+}
+
+/** Epoch seconds as a UTC time people read: 2026-11-28 02:19:01Z. */
+export function formatEpoch(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '-';
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+type SummaryRow = Partial<Record<string, unknown>>;
+
+/** Samples as one line each: when, whose, and the headline figures. */
+export function formatSummary(samples: readonly SummaryRow[]): string {
+  if (samples.length === 0) return '(no samples)';
+  const header = ['time (UTC)', 'node', 'container', 'cpu %', 'mem MiB', 'disk r/w MiB/s', 'net rx/tx MiB/s', 'temp °C'];
+  const pair = (a: unknown, b: unknown) => `${formatValue(a)}/${formatValue(b)}`;
+  const lines = samples.map((s) => [
+    formatEpoch(s.sample_time as number | null),
+    String(s.node_name ?? '-'),
+    String(s.container_name ?? '-'),
+    formatValue(s.cpu_total_pct),
+    // Host rows: memory available; container rows: memory in use (the spec's overview query does the same).
+    formatValue(s.node_flag ? s.mem_available_mb : s.c_rss_mb),
+    pair(s.disk_read_mb_s, s.disk_write_mb_s),
+    pair(s.net_rx_mb_s, s.net_tx_mb_s),
+    formatValue(s.temperature_c),
+  ]);
+  return textTable([header, ...lines], [false, false, false, true, true, true, true, true]);
+}
+
+/** A key/value table of an object's fields (lists left out). */
+export function formatFields(fields: object): string {
+  const lines = Object.entries(fields)
+    .filter(([, value]) => !Array.isArray(value))
+    .map(([key, value]) => [key, value instanceof Date ? value.toISOString() : formatValue(value)]);
+  return textTable([['field', 'value'], ...lines]);
+}
+
+/** The ring's state for people: its fields, then the newest sample of every node and container. */
+export function formatState(state: RingState): string {
+  const latest = state.latest.map((l) => [l.node_name, l.container_name ?? '-', formatEpoch(l.sample_time)]);
+  return `${formatFields(state)}\n\n${textTable([['node', 'container', 'newest sample (UTC)'], ...latest])}`;
 }

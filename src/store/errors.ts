@@ -2,9 +2,10 @@
  * Errors the ring raises. Every message is one line a CLI can print as it is: what failed, where
  * (host, port, user, table) and why. Passwords never appear, not even inside a connection string.
  */
+import { RingmonError } from '../errors.js';
 
-/** What kind of failure a {@link RingmonError} reports; callers branch on this, not on the text. */
-export type RingmonErrorCode =
+/** What kind of failure a {@link RingStoreError} reports; callers branch on this, not on the text. */
+export type RingStoreErrorCode =
   /** A value the caller passed is out of range or malformed (capacity, table name, a row). */
   | 'bad-input'
   /** The server could not be reached (refused, unknown host, timeout). */
@@ -22,12 +23,15 @@ export type RingmonErrorCode =
   /** Any other error the database reported. */
   | 'database';
 
-export class RingmonError extends Error {
-  override readonly name = 'RingmonError';
-  readonly code: RingmonErrorCode;
+/**
+ * A failure of the ring store. It is a {@link RingmonError}, so the CLI prints its one-line message
+ * as it prints any other; `code` says which kind of failure it is.
+ */
+export class RingStoreError extends RingmonError {
+  readonly code: RingStoreErrorCode;
 
-  constructor(code: RingmonErrorCode, message: string, options?: { cause?: unknown }) {
-    super(oneLine(message), options);
+  constructor(code: RingStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(oneLine(message), code === 'bad-input' ? 'usage' : 'runtime', options);
     this.code = code;
   }
 }

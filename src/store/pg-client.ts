@@ -2,7 +2,7 @@
  * `SqlClient` over node-postgres: a pool the store opens from a URL, or a Pool/Client the caller owns.
  */
 import pg from 'pg';
-import { asDriverError, isConnectionLoss, oneLine, RingmonError, redact } from './errors.js';
+import { asDriverError, isConnectionLoss, oneLine, RingStoreError, redact } from './errors.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,
@@ -48,17 +48,17 @@ function describe(e: Endpoint): string {
 }
 
 /** One line for a failure to open a connection: where, as whom, what failed. Never the password. */
-export function connectError(err: unknown, e: Endpoint): RingmonError {
+export function connectError(err: unknown, e: Endpoint): RingStoreError {
   const d = asDriverError(err);
   const where = `PostgreSQL at ${e.host}:${e.port}`;
   const who = `user ${e.user} (database ${e.database})`;
   const server = redact(oneLine(d.message ?? String(err)));
   const authCodes = new Set(['28P01', '28000', '3D000', '42501']);
   if (d.code !== undefined && authCodes.has(d.code)) {
-    return new RingmonError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
+    return new RingStoreError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
   }
   if (/SASL|password/i.test(server) && d.code === undefined) {
-    return new RingmonError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
+    return new RingStoreError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
   }
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused (is the server running and listening on that port?)',
@@ -71,7 +71,7 @@ export function connectError(err: unknown, e: Endpoint): RingmonError {
   const reason =
     (d.code !== undefined ? reasons[d.code] : undefined) ??
     (/timeout/i.test(server) ? 'connection timed out' : server);
-  return new RingmonError('connect', `cannot connect to ${where} as ${who}: ${reason}`, { cause: err });
+  return new RingStoreError('connect', `cannot connect to ${where} as ${who}: ${reason}`, { cause: err });
 }
 
 function endpointOf(config: pg.ClientConfig): Endpoint {
@@ -129,16 +129,16 @@ class PgQueryable implements SqlQueryable {
   }
 }
 
-/** Connection-level failures become RingmonErrors; statement errors pass through for the ring to word. */
+/** Connection-level failures become RingStoreErrors; statement errors pass through for the ring to word. */
 function translate(err: unknown, e: Endpoint): unknown {
-  if (err instanceof RingmonError) return err;
+  if (err instanceof RingStoreError) return err;
   const d = asDriverError(err);
   if (d.code === 'ECONNREFUSED' || d.code === 'ENOTFOUND' || d.code === 'ETIMEDOUT') {
     return connectError(err, e);
   }
   if (d.code === '28P01' || d.code === '28000' || d.code === '3D000') return connectError(err, e);
   if (isConnectionLoss(err)) {
-    return new RingmonError(
+    return new RingStoreError(
       'connection-lost',
       `lost the connection to PostgreSQL at ${e.host}:${e.port} (user ${e.user}): ${redact(oneLine(d.message ?? String(err)))}; the statement was rolled back`,
       { cause: err },
@@ -228,7 +228,7 @@ class PgSingleSqlClient implements SqlClient {
   readonly #queryable: PgQueryable;
   readonly #mutex = new Mutex();
   readonly #onError = () => {
-    // The caller's connection died while idle; the next query reports it as a RingmonError.
+    // The caller's connection died while idle; the next query reports it as a RingStoreError.
   };
 
   constructor(client: PgClientLike, owned: boolean, endpoint: Endpoint) {
@@ -277,7 +277,7 @@ export async function openPgUrl(url: string, options: OpenSqlClientOptions): Pro
   try {
     endpoint = endpointOf(config);
   } catch (err) {
-    throw new RingmonError(
+    throw new RingStoreError(
       'bad-input',
       `cannot parse the connection string ${redact(url)}: ${asDriverError(err).message}`,
     );
@@ -293,12 +293,7 @@ export async function openPgUrl(url: string, options: OpenSqlClientOptions): Pro
   return client;
 }
 
-function endpointFromObject(o: {
-  host?: string;
-  port?: number;
-  user?: string;
-  database?: string;
-}): Endpoint {
+function endpointFromObject(o: { host?: string; port?: number; user?: string; database?: string }): Endpoint {
   const fallback = endpointOf({});
   return {
     host: o.host ?? fallback.host,

@@ -14,8 +14,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { asDriverError, oneLine, RingmonError } from './errors.js';
-import type { PgliteLike, PgliteTuning, QueryOptions, SqlClient, SqlQueryable, SqlResult } from './sql-client.js';
+import { asDriverError, oneLine, RingStoreError } from './errors.js';
+import type {
+  PgliteLike,
+  PgliteTuning,
+  QueryOptions,
+  SqlClient,
+  SqlQueryable,
+  SqlResult,
+} from './sql-client.js';
 
 const run = promisify(execFile);
 
@@ -58,7 +65,7 @@ async function initInChild(dir: string, startParams: string[]): Promise<void> {
     });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new RingmonError(
+    throw new RingStoreError(
       'connect',
       `cannot create the PGlite database in ${dir}: ${oneLine(stderr || asDriverError(err).message || '')}`,
       { cause: err },
@@ -73,7 +80,7 @@ export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Prom
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory && !isInitialised(dir)) {
     if (existsSync(dir) && readdirSync(dir).length > 0) {
-      throw new RingmonError(
+      throw new RingStoreError(
         'bad-input',
         `${dir} is neither empty nor a PGlite data directory (it has no PG_VERSION); refusing to use it`,
       );
@@ -86,7 +93,7 @@ export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Prom
     db = new PGlite(inMemory ? undefined : dir, { startParams });
     await db.waitReady;
   } catch (err) {
-    throw new RingmonError(
+    throw new RingStoreError(
       'connect',
       `cannot open the PGlite database in ${inMemory ? 'memory' : dir}: ${oneLine(asDriverError(err).message ?? String(err))}`,
       { cause: err },
@@ -95,8 +102,8 @@ export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Prom
   return wrapPglite(db as unknown as PgliteLike, true, inMemory ? 'memory' : dir);
 }
 
-function closedError(target: string): RingmonError {
-  return new RingmonError('closed', `the PGlite database (${target}) is closed`);
+function closedError(target: string): RingStoreError {
+  return new RingStoreError('closed', `the PGlite database (${target}) is closed`);
 }
 
 function wrapQuery(q: PgliteLike['query'], target: string): SqlQueryable['query'] {

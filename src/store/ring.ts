@@ -21,16 +21,15 @@
  */
 import type { SampleInput, SampleRow } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
-import { asDriverError, oneLine, RingmonError } from './errors.js';
-import { ALL_COLUMN_NAMES, toColumnArrays } from './rows.js';
+import { asDriverError, oneLine, RingStoreError } from './errors.js';
+import { latestSql, recentSql, refreshGroupsSql, writeSql } from './ring-sql.js';
+import { toColumnArrays } from './rows.js';
 import {
-  arrayType,
-  columnShape,
+  createGroupsSql,
   createIndexSql,
   createMetaSql,
   createTableSql,
   existingIndexes,
-  INPUT_COLUMNS,
   quoteIdent,
   quoteLiteral,
   type RingNames,
@@ -39,18 +38,27 @@ import {
   validateCapacity,
   validateTableName,
 } from './schema.js';
-import { type OpenSqlClientOptions, openSqlClient, type RingDb, type SqlClient, type SqlQueryable } from './sql-client.js';
+import {
+  type OpenSqlClientOptions,
+  openSqlClient,
+  type RingDb,
+  type SqlClient,
+  type SqlQueryable,
+} from './sql-client.js';
 
 export interface RingStoreOptions {
   /** Where the ring lives; see {@link RingDb}. */
   db: RingDb;
   /** Table name, a plain identifier (`^[a-z_][a-z0-9_]{0,62}$`). Default `monitor_samples_ring`. */
   tableName?: string;
-  /**
-   * Rows the ring holds. A new ring is created with it (default 10,000). For an existing ring,
-   * leaving it out adopts the stored capacity; a different value resizes the ring (as setCapacity).
-   */
+  /** Rows the ring holds. A new ring is created with it (default 10,000); see capacityMode. */
   capacity?: number;
+  /**
+   * What `capacity` does to a ring that already exists with another one: `'apply'` (default)
+   * resizes it, as setCapacity would; `'adopt'` keeps the stored capacity (agents that are not the
+   * master use this, so that one configuration decides). Without `capacity`, the stored one is used.
+   */
+  capacityMode?: 'apply' | 'adopt';
   /**
    * Create the table UNLOGGED: no WAL, so writes are cheaper, but PostgreSQL empties the table
    * after a crash or an unclean shutdown. For an existing table, a value that does not match is an error.
@@ -124,9 +132,9 @@ const DEFAULT_RECENT_LIMIT = 100;
 const MAX_RECENT_LIMIT = 1_000_000;
 
 function databaseError(what: string, table: string, err: unknown): unknown {
-  if (err instanceof RingmonError) return err;
+  if (err instanceof RingStoreError) return err;
   const d = asDriverError(err);
-  return new RingmonError(
+  return new RingStoreError(
     'database',
     `${what} (table ${table}) failed: ${oneLine(d.message ?? String(err))}${d.code ? ` [${d.code}]` : ''}`,
     { cause: err },
@@ -138,7 +146,7 @@ async function ensureSchema(
   tx: SqlQueryable,
   names: RingNames,
   wanted: { capacity: number | undefined; unlogged: boolean | undefined },
-): Promise<{ sequence: string; created: boolean; adopted: boolean }> {
+): Promise<{ sequence: string; created: boolean; adopted: boolean; groupsMissing: boolean }> {
   const table = quoteIdent(names.table);
   // Two agents starting at once: the second waits here, then finds the table the first created.
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['ringmon', names.table]);
@@ -161,7 +169,7 @@ async function ensureSchema(
     created = true;
   } else {
     if (existing.kind !== 'r') {
-      throw new RingmonError(
+      throw new RingStoreError(
         'schema-mismatch',
         `${names.table} exists but is not an ordinary table (relkind ${existing.kind}); ringmon will not use it`,
       );
@@ -169,7 +177,9 @@ async function ensureSchema(
     const diffs = await shapeDifferences(tx, names.table);
     const isUnlogged = existing.persistence === 'u';
     if (wanted.unlogged !== undefined && wanted.unlogged !== isUnlogged) {
-      diffs.push(`table is ${isUnlogged ? 'UNLOGGED' : 'logged'}, unlogged: ${wanted.unlogged} was asked for`);
+      diffs.push(
+        `table is ${isUnlogged ? 'UNLOGGED' : 'logged'}, unlogged: ${wanted.unlogged} was asked for`,
+      );
     }
     const indexes = await existingIndexes(tx, names.table);
     for (const index of names.indexes) {
@@ -179,7 +189,7 @@ async function ensureSchema(
       }
     }
     if (diffs.length > 0) {
-      throw new RingmonError(
+      throw new RingStoreError(
         'schema-mismatch',
         `table ${names.table} exists with another shape: ${diffs.join('; ')}. ringmon never alters or drops an existing table: use another table name, or rename or drop this one yourself`,
       );
@@ -197,7 +207,7 @@ async function ensureSchema(
       const count = await tx.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${table}`);
       const rows = count.rows[0]?.n ?? 0;
       if (rows > capacity) {
-        throw new RingmonError(
+        throw new RingStoreError(
           'ring-state',
           `table ${names.table} has ${rows} rows but no ring metadata (${names.meta}); open it with a capacity of at least ${rows}, ringmon will not delete rows to adopt a table`,
         );
@@ -210,62 +220,50 @@ async function ensureSchema(
       adopted = true;
     }
   }
+  const groups = await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    quoteIdent(names.groups),
+  ]);
+  const groupsMissing = !groups.rows[0]?.present;
+  if (groupsMissing) await tx.query(createGroupsSql(names));
   const seq = await tx.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [
     table,
     'id',
   ]);
   const sequence = seq.rows[0]?.seq;
   if (sequence === null || sequence === undefined) {
-    throw new RingmonError('schema-mismatch', `column ${names.table}.id has no sequence (expected BIGSERIAL)`);
+    throw new RingStoreError(
+      'schema-mismatch',
+      `column ${names.table}.id has no sequence (expected BIGSERIAL)`,
+    );
   }
-  return { sequence, created, adopted };
+  return { sequence, created, adopted, groupsMissing: groupsMissing && !created };
 }
 
-/**
- * The write statement: one round trip per batch, one array parameter per column, so the text is the
- * same for every batch size and the server can keep it prepared.
- */
-function writeSql(names: RingNames, sequence: string): string {
-  const table = quoteIdent(names.table);
-  const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
-  const unnestArgs = INPUT_COLUMNS.map((c, i) => `$${i + 1}::${arrayType(c)}`).join(', ');
-  // Columns with a DEFAULT in the spec get it when the writer leaves them out.
-  const values = INPUT_COLUMNS.map((c) => {
-    const def = columnShape(c).default;
-    const ref = `u.${quoteIdent(c.name)}`;
-    return def === null ? ref : `COALESCE(${ref}, ${def}) AS ${quoteIdent(c.name)}`;
-  });
-  const allCols = ['"id"', '"slot"', ...inputs];
-  const updates = allCols.filter((c) => c !== '"slot"').map((c) => `${c} = EXCLUDED.${c}`);
-  return `INSERT INTO ${table} AS r (${allCols.join(', ')})
-SELECT DISTINCT ON (w.slot) w.*
-  FROM (SELECT u.n AS id,
-               ((u.n - 1) % (SELECT capacity FROM ${quoteIdent(names.meta)}))::integer AS slot,
-               ${values.join(', ')}
-          FROM (SELECT nextval(${quoteLiteral(sequence)}::regclass) AS n, x.*
-                  FROM unnest(${unnestArgs}) AS x(${inputs.join(', ')})) u) w
- ORDER BY w.slot, w.id DESC
-ON CONFLICT ("slot") DO UPDATE SET ${updates.join(', ')}
- WHERE r."id" < EXCLUDED."id"
-RETURNING r."id"`;
+function groupKey(node: string, container: string): string {
+  return `${node}\u0000${container}`;
 }
 
 export class RingStore {
-  readonly tableName: string;
+  /** The ring's table name. */
+  readonly table: string;
+  /** What open() found: it created the ring, adopted a table of the spec's shape, or opened a ring. */
+  readonly opened: 'created' | 'adopted' | 'existing';
   readonly #db: SqlClient;
   readonly #names: RingNames;
   readonly #sequence: string;
-  readonly #writeSql: string;
+  readonly #writePlain: string;
+  readonly #writeRegistering: string;
+  readonly #latestSql: string;
   readonly #useNullForEmpty: boolean;
   readonly #vacuumEvery: number | false | undefined;
   readonly #now: () => number;
-  readonly #columns: string;
+  /** Pair → the last id this store had seen when it registered the pair. */
+  readonly #registered = new Map<string, number>();
+  #lastSeenId = 0;
   #capacity: number;
   #closed = false;
-  #vacuuming: Promise<void> | undefined;
+  #maintenance: Promise<void> | undefined;
   #lastVacuumError: string | null = null;
-  /** What open() did to the database: created the ring, adopted a table, or found it ready. */
-  readonly opened: 'created' | 'adopted' | 'existing';
 
   private constructor(init: {
     db: SqlClient;
@@ -279,15 +277,16 @@ export class RingStore {
   }) {
     this.#db = init.db;
     this.#names = init.names;
-    this.tableName = init.names.table;
+    this.table = init.names.table;
     this.#sequence = init.sequence;
     this.#capacity = init.capacity;
     this.#useNullForEmpty = init.useNullForEmpty;
     this.#vacuumEvery = init.vacuumEvery;
     this.#now = init.now;
     this.opened = init.opened;
-    this.#writeSql = writeSql(init.names, init.sequence);
-    this.#columns = ALL_COLUMN_NAMES.map(quoteIdent).join(', ');
+    this.#writePlain = writeSql(init.names, init.sequence, false);
+    this.#writeRegistering = writeSql(init.names, init.sequence, true);
+    this.#latestSql = latestSql(init.names);
   }
 
   /**
@@ -295,18 +294,35 @@ export class RingStore {
    * start at the same moment. An existing table of another shape is an error naming the difference.
    */
   static async open(options: RingStoreOptions): Promise<RingStore> {
+    if (typeof options !== 'object' || options === null) {
+      throw new RingStoreError('bad-input', 'RingStore.open() takes an options object with at least db');
+    }
     const table = validateTableName(options.tableName ?? DEFAULTS.tableName);
     const wantedCapacity = options.capacity === undefined ? undefined : validateCapacity(options.capacity);
-    if (options.vacuumEvery !== undefined && options.vacuumEvery !== false) {
-      if (!Number.isInteger(options.vacuumEvery) || options.vacuumEvery < 1) {
-        throw new RingmonError('bad-input', `vacuumEvery ${options.vacuumEvery} must be a positive whole number or false`);
-      }
+    if (
+      options.capacityMode !== undefined &&
+      options.capacityMode !== 'apply' &&
+      options.capacityMode !== 'adopt'
+    ) {
+      throw new RingStoreError(
+        'bad-input',
+        `capacityMode ${String(options.capacityMode)} must be 'apply' or 'adopt'`,
+      );
+    }
+    const every = options.vacuumEvery;
+    if (every !== undefined && every !== false && (!Number.isInteger(every) || every < 1)) {
+      throw new RingStoreError(
+        'bad-input',
+        `vacuumEvery ${String(every)} must be a positive whole number or false`,
+      );
     }
     const db = await openSqlClient(options.db, options.connection);
     const names = ringNames(table);
     try {
       const schema = await db
-        .transaction((tx) => ensureSchema(tx, names, { capacity: wantedCapacity, unlogged: options.unlogged }))
+        .transaction((tx) =>
+          ensureSchema(tx, names, { capacity: wantedCapacity, unlogged: options.unlogged }),
+        )
         .catch((err) => {
           throw databaseError('opening the ring', table, err);
         });
@@ -316,14 +332,16 @@ export class RingStore {
         sequence: schema.sequence,
         capacity: await readCapacity(db, names),
         useNullForEmpty: options.useNullForEmpty ?? true,
-        vacuumEvery: options.vacuumEvery,
+        vacuumEvery: every,
         now: options.now ?? Date.now,
         opened: schema.created ? 'created' : schema.adopted ? 'adopted' : 'existing',
       });
-      if (schema.adopted || (wantedCapacity !== undefined && wantedCapacity !== store.#capacity)) {
-        // Adopting renumbers the slots to the ring's layout; a different capacity resizes.
-        await store.#resize(wantedCapacity ?? store.#capacity, schema.adopted);
+      const apply = options.capacityMode !== 'adopt';
+      if (schema.adopted || (apply && wantedCapacity !== undefined && wantedCapacity !== store.#capacity)) {
+        // Adopting lays the rows out in ring order; a different capacity resizes.
+        await store.#resize(apply ? (wantedCapacity ?? store.#capacity) : store.#capacity, schema.adopted);
       }
+      if (schema.adopted || schema.groupsMissing) await store.refreshGroups();
       return store;
     } catch (err) {
       await db.close().catch(() => undefined);
@@ -331,39 +349,69 @@ export class RingStore {
     }
   }
 
-  /** Capacity as of the last open, write-side refresh or resize by this store. */
+  /** The capacity as this store last read or set it. */
   get capacity(): number {
     return this.#capacity;
   }
 
   /**
-   * Stores a batch in one statement. Rows are objects keyed by the spec's column names; the ring
-   * assigns id and slot. Resolves once the batch is committed; rejects with a RingmonError.
+   * Stores a batch (a host row and its containers' rows, say) in one statement and one round trip.
+   * Rows are objects keyed by the spec's column names; the ring assigns id and slot. Resolves once
+   * the batch is committed; rejects with a RingStoreError, in which case nothing of it was stored.
    */
   async write(rows: readonly SampleInput[]): Promise<WriteResult> {
     this.#assertOpen();
-    if (!Array.isArray(rows)) throw new RingmonError('bad-input', 'write() takes an array of rows');
+    if (!Array.isArray(rows)) throw new RingStoreError('bad-input', 'write() takes an array of rows');
     if (rows.length === 0) return { written: 0, ids: [] };
     const params = toColumnArrays(rows, this.#useNullForEmpty);
+    const fresh = this.#unregisteredPairs(rows);
     let res: { rows: { id: number }[] };
     try {
-      res = await this.#db.query<{ id: number }>(this.#writeSql, params, { prepare: true });
+      if (fresh.length === 0) {
+        res = await this.#db.query<{ id: number }>(this.#writePlain, params, { prepare: true });
+      } else {
+        const sorted = [...fresh].sort((a, b) =>
+          a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1,
+        );
+        params.push(
+          sorted.map((p) => p[0]),
+          sorted.map((p) => p[1]),
+        );
+        res = await this.#db.query<{ id: number }>(this.#writeRegistering, params, { prepare: true });
+      }
     } catch (err) {
       throw this.#writeError(rows.length, err);
     }
     const ids = res.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    for (const [node, container] of fresh) this.#registered.set(groupKey(node, container), this.#lastSeenId);
     const first = ids[0];
     const last = ids[ids.length - 1];
-    if (first !== undefined && last !== undefined) this.#maybeVacuum(first, last);
+    if (first !== undefined && last !== undefined) {
+      this.#lastSeenId = Math.max(this.#lastSeenId, last);
+      this.#maybeMaintain(first, last);
+    }
     return { written: ids.length, ids };
   }
 
+  /** Pairs of this batch the groups table may not hold: never registered by us, or not this lap. */
+  #unregisteredPairs(rows: readonly SampleInput[]): [string, string][] {
+    const fresh = new Map<string, [string, string]>();
+    for (const row of rows) {
+      const container = row.node_flag ? '' : (row.container_name ?? '');
+      const key = groupKey(row.node_name, container);
+      const at = this.#registered.get(key);
+      if (at === undefined || this.#lastSeenId - at > this.#capacity)
+        fresh.set(key, [row.node_name, container]);
+    }
+    return [...fresh.values()];
+  }
+
   #writeError(count: number, err: unknown): unknown {
-    if (err instanceof RingmonError) {
+    if (err instanceof RingStoreError) {
       if (err.code === 'connection-lost') {
-        return new RingmonError(
+        return new RingStoreError(
           'connection-lost',
-          `writing ${count} row(s) to ${this.tableName} failed, nothing of the batch was stored: ${err.message}`,
+          `writing ${count} row(s) to ${this.table} failed and nothing of the batch was stored: ${err.message}`,
           { cause: err },
         );
       }
@@ -371,13 +419,13 @@ export class RingStore {
     }
     const d = asDriverError(err);
     if (d.code === '23502' && /slot/.test(d.message ?? '')) {
-      return new RingmonError(
+      return new RingStoreError(
         'ring-state',
         `the ring's metadata table ${this.#names.meta} has no capacity row; reopen the ring to recreate it`,
         { cause: err },
       );
     }
-    return databaseError(`writing ${count} row(s)`, this.tableName, err);
+    return databaseError(`writing ${count} row(s)`, this.table, err);
   }
 
   /**
@@ -389,7 +437,7 @@ export class RingStore {
     await this.#resize(validateCapacity(n), false);
   }
 
-  async #resize(capacity: number, renumberAlways: boolean): Promise<void> {
+  async #resize(capacity: number, relayoutAlways: boolean): Promise<void> {
     const table = quoteIdent(this.#names.table);
     const meta = quoteIdent(this.#names.meta);
     const seq = quoteLiteral(this.#sequence);
@@ -398,17 +446,14 @@ export class RingStore {
         await tx.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
         const current = await tx.query<{ capacity: number }>(`SELECT capacity FROM ${meta} FOR UPDATE`);
         const old = current.rows[0]?.capacity;
-        if (old === undefined) throw new RingmonError('ring-state', `${this.#names.meta} has no capacity row`);
-        if (old === capacity && !renumberAlways) return;
+        if (old === undefined)
+          throw new RingStoreError('ring-state', `${this.#names.meta} has no capacity row`);
+        if (old === capacity && !relayoutAlways) return;
         // Keep the newest `capacity` rows; the PRIMARY KEY index finds the cut-off id directly.
         await tx.query(
           `DELETE FROM ${table} WHERE id < (SELECT id FROM ${table} ORDER BY id DESC OFFSET $1::bigint - 1 LIMIT 1)`,
           [capacity],
         );
-        // Lay the kept rows out as if they had been written just now, oldest first, ending at the
-        // slot of the last id handed out, so that the next write (lastId + 1) lands right after the
-        // newest row and the oldest is the first to be overwritten. Without gaps in the ids this is
-        // exactly slot = (id − 1) mod capacity.
         const last = await tx.query<{ seq: number; max: number }>(
           `SELECT coalesce(pg_sequence_last_value(${seq}::regclass), 0)::bigint AS seq,
                   (SELECT coalesce(max(id), 0) FROM ${table})::bigint AS max`,
@@ -419,172 +464,98 @@ export class RingStore {
           // Only a table written by something else gets here: new ids must stay above the old ones.
           await tx.query(`SELECT setval(${seq}::regclass, $1::bigint)`, [maxId]);
         }
-        const lastId = Math.max(seqLast, maxId);
+        // Lay the kept rows out as if they had just been written, oldest first, the newest in the
+        // slot of the last id handed out: the next write (that id + 1) lands right after it, and the
+        // oldest row is the first one overwritten. Without gaps in the ids this is exactly
+        // slot = (id − 1) mod capacity.
         const ranked = `SELECT id, ((($1::bigint - count(*) OVER () + row_number() OVER (ORDER BY id) - 1) % $2)::integer) AS slot FROM ${table}`;
-        // Two passes, because UNIQUE (slot) is checked row by row: moved rows first park on
+        // Two passes, because UNIQUE (slot) is checked row by row: rows that move first park on
         // negative slots, which no other row uses, then take their new ones.
+        const params = [Math.max(seqLast, maxId), capacity];
         await tx.query(
           `UPDATE ${table} t SET slot = -1 - t.slot FROM (${ranked}) k WHERE t.id = k.id AND t.slot <> k.slot`,
-          [lastId, capacity],
+          params,
         );
         await tx.query(
           `UPDATE ${table} t SET slot = k.slot FROM (${ranked}) k WHERE t.id = k.id AND t.slot <> k.slot`,
-          [lastId, capacity],
+          params,
         );
         await tx.query(`UPDATE ${meta} SET capacity = $1`, [capacity]);
       });
     } catch (err) {
-      throw databaseError(`resizing the ring to ${capacity} rows`, this.tableName, err);
+      throw databaseError(`resizing the ring to ${capacity} rows`, this.table, err);
     }
     this.#capacity = capacity;
   }
 
   /**
-   * Deletes rows whose sample_time is older than `keepHours` before now; returns how many. The
-   * slots stay free until the ring comes round to them again.
+   * Deletes rows whose sample_time is more than `keepHours` before now and returns how many. Their
+   * slots stay empty until the ring comes round to them again.
    */
   async cleanupOldSamples(keepHours: number): Promise<number> {
     this.#assertOpen();
     if (typeof keepHours !== 'number' || !Number.isFinite(keepHours) || keepHours < 0) {
-      throw new RingmonError('bad-input', `keepHours ${String(keepHours)} must be a number of hours ≥ 0`);
+      throw new RingStoreError('bad-input', `keepHours ${String(keepHours)} must be a number of hours ≥ 0`);
     }
     const cutoff = Math.floor(this.#now() / 1000 - keepHours * 3600);
     const table = quoteIdent(this.#names.table);
     try {
       return await this.#db.transaction(async (tx) => {
-        // Writers overwrite exactly the oldest rows this deletes; taking the table keeps the two
-        // from locking the same rows in opposite orders (a deadlock).
+        // Writers overwrite exactly the oldest rows, which are the ones this deletes; taking the
+        // table first keeps the two from locking those rows in opposite orders (a deadlock).
         await tx.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
         const res = await tx.query(`DELETE FROM ${table} WHERE sample_time < $1`, [cutoff]);
         return res.rowCount;
       });
     } catch (err) {
-      throw databaseError('deleting old samples', this.tableName, err);
+      throw databaseError('deleting old samples', this.table, err);
     }
   }
 
-  /** Newest rows first (by sample_time, then id), optionally for one node and/or one container. */
+  /** Newest rows first (by sample_time, then id), optionally of one node and/or one container name. */
   async recent(query: RecentQuery = {}): Promise<SampleRow[]> {
     this.#assertOpen();
     const limit = query.limit ?? DEFAULT_RECENT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT_LIMIT) {
-      throw new RingmonError('bad-input', `limit ${String(limit)} must be a whole number from 1 to ${MAX_RECENT_LIMIT}`);
+      throw new RingStoreError(
+        'bad-input',
+        `limit ${String(limit)} must be a whole number from 1 to ${MAX_RECENT_LIMIT}`,
+      );
     }
     for (const [key, value] of [
       ['node', query.node],
       ['container', query.container],
     ] as const) {
       if (value !== undefined && typeof value !== 'string') {
-        throw new RingmonError('bad-input', `${key} must be a string`);
+        throw new RingStoreError('bad-input', `${key} must be a string`);
       }
     }
-    const { sql, params } = this.#recentSql(limit, query.node, query.container);
+    const { sql, params } = recentSql(this.#names, limit, query.node, query.container);
     try {
-      const res = await this.#db.query<SampleRow>(sql, params);
-      return res.rows;
+      return (await this.#db.query<SampleRow>(sql, params)).rows;
     } catch (err) {
-      throw databaseError('reading recent samples', this.tableName, err);
+      throw databaseError('reading recent samples', this.table, err);
     }
-  }
-
-  #recentSql(limit: number, node?: string, container?: string): { sql: string; params: unknown[] } {
-    const t = quoteIdent(this.#names.table);
-    const cols = this.#columns;
-    // Each shape below is answered by one index read in order (see docs/ring.md); the id tie-break
-    // costs an incremental sort within equal sample_times only.
-    if (node !== undefined && container !== undefined) {
-      return {
-        sql: `SELECT ${cols} FROM ${t}
-               WHERE node_flag = FALSE AND node_name = $1 AND container_name = $2 AND sample_time IS NOT NULL
-               ORDER BY sample_time DESC, id DESC LIMIT $3`,
-        params: [node, container, limit],
-      };
-    }
-    if (node !== undefined) {
-      return {
-        sql: `SELECT ${cols} FROM ${t} WHERE node_name = $1 AND sample_time IS NOT NULL
-               ORDER BY sample_time DESC, id DESC LIMIT $2`,
-        params: [node, limit],
-      };
-    }
-    if (container !== undefined) {
-      // No index leads with container_name: walk the node names (one probe each), then read that
-      // container's newest rows on each node from the containers index.
-      return {
-        sql: `WITH RECURSIVE nodes(node_name) AS (
-                (SELECT node_name FROM ${t} ORDER BY node_name LIMIT 1)
-                UNION ALL
-                SELECT (SELECT r.node_name FROM ${t} r WHERE r.node_name > nodes.node_name ORDER BY r.node_name LIMIT 1)
-                  FROM nodes WHERE nodes.node_name IS NOT NULL)
-              SELECT x.* FROM nodes CROSS JOIN LATERAL (
-                SELECT ${cols} FROM ${t} c
-                 WHERE c.node_flag = FALSE AND c.node_name = nodes.node_name AND c.container_name = $1
-                   AND c.sample_time IS NOT NULL
-                 ORDER BY c.sample_time DESC, c.id DESC LIMIT $2) x
-              ORDER BY x.sample_time DESC, x.id DESC LIMIT $2`,
-        params: [container, limit],
-      };
-    }
-    return {
-      sql: `SELECT ${cols} FROM ${t} WHERE sample_time IS NOT NULL
-             ORDER BY sample_time DESC NULLS LAST, id DESC LIMIT $1`,
-      params: [limit],
-    };
   }
 
   /**
-   * The newest row of every node's host rows and of every container, ordered by node then
-   * container (host row first). Loose index scans: one index probe per node and per container,
-   * so the cost follows the number of nodes and containers, not the capacity.
+   * The newest row of every node's host rows and of every container, ordered by node, host row
+   * first. Its cost follows the number of nodes and containers, not the capacity.
    */
   async latest(): Promise<SampleRow[]> {
     this.#assertOpen();
-    const t = quoteIdent(this.#names.table);
-    const cols = this.#columns;
-    const sql = `WITH RECURSIVE
-      nodes(node_name) AS (
-        (SELECT node_name FROM ${t} ORDER BY node_name LIMIT 1)
-        UNION ALL
-        SELECT (SELECT r.node_name FROM ${t} r WHERE r.node_name > nodes.node_name ORDER BY r.node_name LIMIT 1)
-          FROM nodes WHERE nodes.node_name IS NOT NULL),
-      containers(node_name, container_name) AS (
-        (SELECT node_name, container_name FROM ${t} WHERE node_flag = FALSE
-          ORDER BY node_name, container_name LIMIT 1)
-        UNION ALL
-        SELECT nx.node_name, nx.container_name FROM containers c CROSS JOIN LATERAL (
-          SELECT r.node_name, r.container_name FROM ${t} r
-           WHERE r.node_flag = FALSE AND (r.node_name, r.container_name) > (c.node_name, c.container_name)
-           ORDER BY r.node_name, r.container_name LIMIT 1) nx)
-      SELECT h.* FROM nodes CROSS JOIN LATERAL (
-        -- A node's host rows sit under both master_flag values of the composite index: probe each.
-        SELECT * FROM (
-          (SELECT ${cols} FROM ${t} a WHERE a.master_flag = FALSE AND a.node_flag = TRUE
-              AND a.node_name = nodes.node_name AND a.container_name IS NULL AND a.sample_time IS NOT NULL
-            ORDER BY a.sample_time DESC LIMIT 1)
-          UNION ALL
-          (SELECT ${cols} FROM ${t} b WHERE b.master_flag = TRUE AND b.node_flag = TRUE
-              AND b.node_name = nodes.node_name AND b.container_name IS NULL AND b.sample_time IS NOT NULL
-            ORDER BY b.sample_time DESC LIMIT 1)) both_flags
-        ORDER BY sample_time DESC, id DESC LIMIT 1) h
-      UNION ALL
-      SELECT l.* FROM containers CROSS JOIN LATERAL (
-        SELECT ${cols} FROM ${t} c
-         WHERE c.node_flag = FALSE AND c.node_name = containers.node_name
-           AND c.container_name = containers.container_name AND c.sample_time IS NOT NULL
-         ORDER BY c.sample_time DESC LIMIT 1) l
-      ORDER BY node_name, container_name NULLS FIRST`;
     try {
-      const res = await this.#db.query<SampleRow>(sql);
-      return res.rows;
+      // Prepared: no parameters, so the generic plan is the plan, and planning it is ~1 ms of ~7.
+      return (await this.#db.query<SampleRow>(this.#latestSql, [], { prepare: true })).rows;
     } catch (err) {
-      throw databaseError('reading the latest samples', this.tableName, err);
+      throw databaseError('reading the latest samples', this.table, err);
     }
   }
 
   /** Capacity, fill, sizes, vacuum state and the newest sample of every node and container. */
   async state(): Promise<RingState> {
     this.#assertOpen();
-    const t = quoteIdent(this.#names.table);
+    const t = quoteLiteral(quoteIdent(this.#names.table));
     const seq = quoteLiteral(this.#sequence);
     type Row = {
       capacity: number;
@@ -604,32 +575,33 @@ export class RingStore {
     let row: Row | undefined;
     let latest: SampleRow[];
     try {
+      const table = quoteIdent(this.#names.table);
       const res = await this.#db.query<Row>(
         `SELECT m.capacity,
-                (SELECT count(*) FROM ${t})::bigint AS rows_used,
+                (SELECT count(*) FROM ${table})::bigint AS rows_used,
                 coalesce(pg_sequence_last_value(${seq}::regclass), 0)::bigint AS last_id,
-                (SELECT min(sample_time) FROM ${t}) AS oldest,
-                (SELECT max(sample_time) FROM ${t}) AS newest,
-                pg_table_size(${quoteLiteral(t)}::regclass)::bigint AS table_bytes,
-                pg_indexes_size(${quoteLiteral(t)}::regclass)::bigint AS index_bytes,
-                pg_total_relation_size(${quoteLiteral(t)}::regclass)::bigint AS total_bytes,
-                (SELECT relpersistence = 'u' FROM pg_class WHERE oid = ${quoteLiteral(t)}::regclass) AS unlogged,
+                (SELECT min(sample_time) FROM ${table}) AS oldest,
+                (SELECT max(sample_time) FROM ${table}) AS newest,
+                pg_table_size(${t}::regclass)::bigint AS table_bytes,
+                pg_indexes_size(${t}::regclass)::bigint AS index_bytes,
+                pg_total_relation_size(${t}::regclass)::bigint AS total_bytes,
+                (SELECT relpersistence = 'u' FROM pg_class WHERE oid = ${t}::regclass) AS unlogged,
                 s.n_live_tup::bigint AS live, s.n_dead_tup::bigint AS dead,
                 s.last_vacuum, s.last_autovacuum
            FROM ${quoteIdent(this.#names.meta)} m
-           LEFT JOIN pg_stat_user_tables s ON s.relid = ${quoteLiteral(t)}::regclass`,
+           LEFT JOIN pg_stat_user_tables s ON s.relid = ${t}::regclass`,
       );
       row = res.rows[0];
-      latest = await this.latest();
+      latest = (await this.#db.query<SampleRow>(this.#latestSql, [], { prepare: true })).rows;
     } catch (err) {
-      throw databaseError('reading the ring state', this.tableName, err);
+      throw databaseError('reading the ring state', this.table, err);
     }
-    if (row === undefined) throw new RingmonError('ring-state', `${this.#names.meta} has no capacity row`);
+    if (row === undefined) throw new RingStoreError('ring-state', `${this.#names.meta} has no capacity row`);
     this.#capacity = row.capacity;
     const lastId = Number(row.last_id);
     const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
     return {
-      table: this.tableName,
+      table: this.table,
       backend: this.#db.backend,
       target: this.#db.target,
       unlogged: row.unlogged,
@@ -656,9 +628,10 @@ export class RingStore {
   }
 
   /**
-   * VACUUMs the ring: makes the space of overwritten rows reusable, which is what keeps the table
-   * and its indexes at a constant size. Skipped (not waited for) when another VACUUM or a resize
-   * holds the table. The ring calls this itself every `vacuumEvery` writes.
+   * VACUUMs the ring: makes the space of overwritten row versions reusable, which is what keeps the
+   * table and its indexes at a constant size. Skipped, not waited for, when another VACUUM or a
+   * resize holds the table. The ring runs it itself every `vacuumEvery` writes; call it on a
+   * schedule of your own when you turn that off.
    */
   async vacuum(options: { analyze?: boolean } = {}): Promise<void> {
     this.#assertOpen();
@@ -667,9 +640,22 @@ export class RingStore {
       await this.#db.query(`VACUUM (SKIP_LOCKED${options.analyze ? ', ANALYZE' : ''}) ${t}`);
       this.#lastVacuumError = null;
     } catch (err) {
-      const wrapped = databaseError('vacuuming the ring', this.tableName, err);
+      const wrapped = databaseError('vacuuming the ring', this.table, err);
       this.#lastVacuumError = wrapped instanceof Error ? wrapped.message : String(wrapped);
       throw wrapped;
+    }
+  }
+
+  /**
+   * Brings the table of (node, container) pairs in line with the rows: adds pairs written by others
+   * than RingStore, drops pairs whose rows are all gone. The ring runs it once per lap.
+   */
+  async refreshGroups(): Promise<void> {
+    this.#assertOpen();
+    try {
+      for (const sql of refreshGroupsSql(this.#names)) await this.#db.query(sql);
+    } catch (err) {
+      throw databaseError('refreshing the list of nodes and containers', this.table, err);
     }
   }
 
@@ -678,43 +664,47 @@ export class RingStore {
     return Math.max(200, Math.ceil(this.#capacity / 5));
   }
 
-  /** Starts a vacuum when this batch's ids crossed a multiple of `vacuumEvery` (one writer does). */
-  #maybeVacuum(firstId: number, lastId: number): void {
+  /** Starts maintenance when this batch's ids crossed a multiple of `vacuumEvery` (one writer does). */
+  #maybeMaintain(firstId: number, lastId: number): void {
     const every = this.#everyWrites();
-    if (every === false || this.#vacuuming !== undefined) return;
+    if (every === false || this.#maintenance !== undefined) return;
     if (Math.floor(lastId / every) === Math.floor((firstId - 1) / every)) return;
-    // Statistics once per lap: autovacuum may be off, and the planner then knows nothing.
-    const analyze = Math.floor(lastId / this.#capacity) !== Math.floor((firstId - 1) / this.#capacity);
-    this.#vacuuming = this.vacuum({ analyze })
+    // Once per lap: statistics (autovacuum may be off, and the planner then knows nothing) and
+    // the list of pairs.
+    const lap = Math.floor(lastId / this.#capacity) !== Math.floor((firstId - 1) / this.#capacity);
+    this.#maintenance = (async () => {
+      await this.vacuum({ analyze: lap });
+      if (lap) await this.refreshGroups();
+    })()
       .catch(() => {
-        // Recorded in lastVacuumError and shown by state(); a failed vacuum must not fail writes.
+        // Kept in lastVacuumError (state() shows it); a failed vacuum must not fail the writes.
       })
       .finally(() => {
-        this.#vacuuming = undefined;
+        this.#maintenance = undefined;
       });
   }
 
-  /** Waits for a vacuum the ring started, if one is running (tests and benchmarks use it). */
+  /** Waits for maintenance the ring started, if any is running (tests and benchmarks use it). */
   async settle(): Promise<void> {
-    await this.#vacuuming;
+    await this.#maintenance;
   }
 
   /** Closes what the store opened; a pool, client or PGlite instance the caller passed stays open. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#vacuuming;
+    await this.#maintenance;
     await this.#db.close();
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new RingmonError('closed', `the ring store for ${this.tableName} is closed`);
+    if (this.#closed) throw new RingStoreError('closed', `the ring store for ${this.table} is closed`);
   }
 }
 
 async function readCapacity(db: SqlQueryable, names: RingNames): Promise<number> {
   const res = await db.query<{ capacity: number }>(`SELECT capacity FROM ${quoteIdent(names.meta)}`);
   const capacity = res.rows[0]?.capacity;
-  if (capacity === undefined) throw new RingmonError('ring-state', `${names.meta} has no capacity row`);
+  if (capacity === undefined) throw new RingStoreError('ring-state', `${names.meta} has no capacity row`);
   return capacity;
 }

@@ -2,8 +2,8 @@
  * Checks a writer's rows against the column list and turns them into one array per column, the
  * shape the write statement binds (`unnest($1::bigint[], $2::boolean[], …)`).
  */
-import { COLUMNS, type ColumnSpec, type SampleInput } from '../columns.js';
-import { RingmonError } from './errors.js';
+import type { ColumnSpec, SampleInput } from '../columns.js';
+import { RingStoreError } from './errors.js';
 import { INPUT_COLUMNS } from './schema.js';
 
 const INT4_MAX = 2 ** 31 - 1;
@@ -13,8 +13,8 @@ const FLOAT4_MAX = 3.4028234663852886e38;
 const INPUT_NAMES = new Set(INPUT_COLUMNS.map((c) => c.name));
 const RING_NAMES = new Set(['id', 'slot']);
 
-function bad(rowIndex: number, message: string): RingmonError {
-  return new RingmonError('bad-input', `row ${rowIndex}: ${message}`);
+function bad(rowIndex: number, message: string): RingStoreError {
+  return new RingStoreError('bad-input', `row ${rowIndex}: ${message}`);
 }
 
 function integerValue(c: ColumnSpec, value: number, rowIndex: number): number {
@@ -85,6 +85,3 @@ export function toColumnArrays(rows: readonly SampleInput[], useNullForEmpty: bo
   });
   return arrays;
 }
-
-/** Every column, in the spec's order, for SELECT lists. */
-export const ALL_COLUMN_NAMES: readonly string[] = COLUMNS.map((c) => c.name);

@@ -3,7 +3,7 @@
  * table has exactly that shape. Nothing here ever ALTERs or DROPs an existing object.
  */
 import { COLUMNS, type ColumnSpec } from '../columns.js';
-import { RingmonError } from './errors.js';
+import { RingStoreError } from './errors.js';
 import type { SqlQueryable } from './sql-client.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN − 1). */
@@ -14,7 +14,7 @@ export const MAX_CAPACITY = 2 ** 31 - 1;
 export function validateTableName(name: unknown): string {
   if (typeof name !== 'string' || !TABLE_NAME.test(name)) {
     const shown = typeof name === 'string' ? JSON.stringify(name) : String(name);
-    throw new RingmonError(
+    throw new RingStoreError(
       'bad-input',
       `table name ${shown} is not a plain identifier: use 1–63 lowercase letters, digits and _, not starting with a digit`,
     );
@@ -29,7 +29,7 @@ export function validateCapacity(capacity: unknown): number {
     capacity < 1 ||
     capacity > MAX_CAPACITY
   ) {
-    throw new RingmonError(
+    throw new RingStoreError(
       'bad-input',
       `capacity ${String(capacity)} is invalid: it must be a whole number of rows from 1 to ${MAX_CAPACITY}`,
     );
@@ -110,7 +110,13 @@ export function indexSpecs(table: string): IndexSpec[] {
       name: derivedName(table, 'node_time_idx'),
       body: '(node_name, sample_time DESC)',
       canonical: 'btree (node_name, sample_time DESC)',
-      why: 'ours; recent rows of one node (host and its containers) and the loose index scan over node names',
+      why: 'ours; recent rows of one node (its host rows and its containers), and the walk over node names',
+    },
+    {
+      name: derivedName(table, 'container_time_idx'),
+      body: '(container_name, sample_time DESC) WHERE node_flag = FALSE',
+      canonical: 'btree (container_name, sample_time DESC) WHERE (node_flag = false)',
+      why: 'ours; recent rows of one container name across all nodes (no other index leads with container_name)',
     },
   ];
 }
@@ -120,15 +126,29 @@ export interface RingNames {
   readonly table: string;
   /** One-row table holding the capacity, so that every agent agrees on it. */
   readonly meta: string;
+  /**
+   * The (node, container) pairs present in the ring, container '' for host rows. Writers register
+   * a pair before its first row; the ring's maintenance adds pairs written by anyone else and drops
+   * pairs whose rows are all overwritten. It lets the overview probe each pair once instead of
+   * discovering them with one index descent per pair.
+   */
+  readonly groups: string;
   readonly indexes: IndexSpec[];
 }
 
 export function ringNames(table: string): RingNames {
-  return { table, meta: derivedName(table, 'ring_meta'), indexes: indexSpecs(table) };
+  return {
+    table,
+    meta: derivedName(table, 'ring_meta'),
+    groups: derivedName(table, 'ring_groups'),
+    indexes: indexSpecs(table),
+  };
 }
 
 /** The columns the writer supplies (id and slot are the ring's). */
-export const INPUT_COLUMNS: readonly ColumnSpec[] = COLUMNS.filter((c) => c.name !== 'id' && c.name !== 'slot');
+export const INPUT_COLUMNS: readonly ColumnSpec[] = COLUMNS.filter(
+  (c) => c.name !== 'id' && c.name !== 'slot',
+);
 
 /** `BIGSERIAL PRIMARY KEY` → what format_type() prints for it, and the rest of what the spec says. */
 export interface ColumnShape {
@@ -195,6 +215,14 @@ export function createMetaSql(names: RingNames): string {
 )`;
 }
 
+export function createGroupsSql(names: RingNames): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(names.groups)} (
+  node_name      TEXT NOT NULL,
+  container_name TEXT NOT NULL,
+  PRIMARY KEY (node_name, container_name)
+)`;
+}
+
 interface AttributeRow {
   name: string;
   type: string;
@@ -230,12 +258,16 @@ export async function shapeDifferences(db: SqlQueryable, table: string): Promise
     }
     if (have.type !== want.type) diffs.push(`column ${c.name} is ${have.type}, expected ${want.type}`);
     if (have.not_null !== want.notNull) {
-      diffs.push(`column ${c.name} ${have.not_null ? 'is NOT NULL' : 'allows NULL'}, expected ${want.notNull ? 'NOT NULL' : 'NULL allowed'}`);
+      diffs.push(
+        `column ${c.name} ${have.not_null ? 'is NOT NULL' : 'allows NULL'}, expected ${want.notNull ? 'NOT NULL' : 'NULL allowed'}`,
+      );
     }
     const haveDefault = normaliseDefault(have.default_expr);
     const wantDefault = want.default === null ? null : normaliseDefault(want.default);
     if (haveDefault !== wantDefault) {
-      diffs.push(`column ${c.name} defaults to ${have.default_expr ?? 'nothing'}, expected ${want.default ?? 'no default'}`);
+      diffs.push(
+        `column ${c.name} defaults to ${have.default_expr ?? 'nothing'}, expected ${want.default ?? 'no default'}`,
+      );
     }
   }
   const known = new Set<string>(COLUMNS.map((c) => c.name));

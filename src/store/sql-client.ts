@@ -6,7 +6,7 @@
  * files and are imported lazily, so an embedded user never loads pg and a server user never loads
  * the 10 MB PGlite WebAssembly module.
  */
-import { RingmonError } from './errors.js';
+import { RingStoreError } from './errors.js';
 
 export interface SqlResult<R> {
   rows: R[];
@@ -122,7 +122,7 @@ export interface PgliteTuning {
 
 const SERVER_URL = /^postgres(?:ql)?:\/\//i;
 
-/** Accepts anything {@link RingDb} describes and returns our interface; fails with a one-line RingmonError. */
+/** Accepts anything {@link RingDb} describes and returns our interface; fails with a one-line RingStoreError. */
 export async function openSqlClient(db: RingDb, options: OpenSqlClientOptions = {}): Promise<SqlClient> {
   if (typeof db === 'string') {
     if (SERVER_URL.test(db)) {
@@ -145,7 +145,7 @@ export async function openSqlClient(db: RingDb, options: OpenSqlClientOptions = 
     const { wrapPgClient } = await import('./pg-client.js');
     return wrapPgClient(db, false);
   }
-  throw new RingmonError(
+  throw new RingStoreError(
     'bad-input',
     'db must be a postgres:// URL, a pg Pool or Client, a PGlite instance or a PGlite data directory',
   );

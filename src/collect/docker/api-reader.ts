@@ -7,8 +7,9 @@
  * polled every 100 ms on dockerd 20.10). So instead of asking each tick, the reader subscribes once per
  * container to `GET /containers/{id}/stats?stream=true`, keeps the latest frame (unparsed) and hands it out
  * when a tick asks: a tick costs no engine round trip for stats. A tick that finds no frame newer than the
- * one it used last time waits for the next one. Restarts are seen from `GET /events` (`start` events), which
- * the stats stream does not end on.
+ * one it used last time waits a little (`freshWaitMs`) for the next one, then reports the container unchanged.
+ * `GET /events` (`start`, `die`, `destroy`) tells restarts, which the stats stream does not end on, and keeps
+ * the set of running containers for `'all'` without listing them every tick.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -18,7 +19,7 @@ import Docker from 'dockerode';
 import { ContainerNotFoundError, ContainerNotRunningError, DockerUnavailableError } from './errors.js';
 import { parseEngineTime, readingFromStats } from './formulas.js';
 import { JsonLines } from './json-lines.js';
-import type { ContainerProblem, ContainerReader, ReadResult } from './reader.js';
+import type { ContainerReader, ReadOptions, ReadResult } from './reader.js';
 import type { ContainerInfo, ContainerReading, EngineStats } from './types.js';
 
 /** Where the engine is and how to talk to it. */
@@ -82,8 +83,17 @@ export function dockerEndpointFromEnv(
 export interface EngineApiReaderOptions {
   /** Timeout of ping, list and inspect requests in ms (default 10 000). Streams have none. */
   timeoutMs?: number;
-  /** How long a tick waits for a container's next stats frame, in ms (default 2 500; frames come every ~1 s). */
+  /**
+   * How long to wait for a container's first stats frame, or for a fresh one when the caller requires it,
+   * in ms (default 2 500; the engine sends one about every second).
+   */
   frameWaitMs?: number;
+  /**
+   * How long a tick waits for a frame newer than the one it used last time (or for a new container's first
+   * frame), in ms (default 50: the rest of an engine round in progress). Past that, the container is
+   * reported `unchanged` for this tick.
+   */
+  freshWaitMs?: number;
 }
 
 /** The `inspect` fields the reader uses. */
@@ -111,6 +121,7 @@ export class EngineApiReader implements ContainerReader {
   readonly #docker: Docker;
   readonly #timeoutMs: number;
   readonly #frameWaitMs: number;
+  readonly #freshWaitMs: number;
   /** Stats streams by container ID. */
   readonly #subs = new Map<string, Subscription>();
   /** Which container ID a selector resolved to. */
@@ -118,12 +129,16 @@ export class EngineApiReader implements ContainerReader {
   /** `start` event times (epoch ms) by container ID, the last few. */
   readonly #starts = new Map<string, number[]>();
   #events: JsonLines | null = null;
+  /** Running container IDs, from one list and then `start`/`die`/`destroy` events; for `'all'`. */
+  #running: Set<string> | null = null;
   #closed = false;
+  #firstRead = true;
 
   constructor(endpoint: DockerEndpoint, options: EngineApiReaderOptions = {}) {
     this.endpoint = endpoint.url;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#frameWaitMs = options.frameWaitMs ?? 2_500;
+    this.#freshWaitMs = options.freshWaitMs ?? 50;
     // Every connection field is given explicitly: dockerode merges its own reading of DOCKER_HOST under
     // these, and an unset `host` would let a tcp:// DOCKER_HOST win over our socketPath.
     const opts = {
@@ -152,7 +167,7 @@ export class EngineApiReader implements ContainerReader {
     try {
       // dockerode's ping takes options at run time; its types do not say so.
       const ping = this.#docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-      await ping.call(this.#docker, { abortSignal: AbortSignal.timeout(this.#timeoutMs) });
+      await this.#timed((abortSignal) => ping.call(this.#docker, { abortSignal }));
     } catch (err) {
       throw this.#unavailable(err);
     }
@@ -161,7 +176,7 @@ export class EngineApiReader implements ContainerReader {
   async listContainers(): Promise<ContainerInfo[]> {
     let list: Docker.ContainerInfo[];
     try {
-      list = await this.#docker.listContainers({ abortSignal: AbortSignal.timeout(this.#timeoutMs) });
+      list = await this.#timed((abortSignal) => this.#docker.listContainers({ abortSignal }));
     } catch (err) {
       throw this.#unavailable(err);
     }
@@ -174,17 +189,20 @@ export class EngineApiReader implements ContainerReader {
     }));
   }
 
-  async read(selectors: readonly string[] | 'all'): Promise<ReadResult> {
+  async read(selectors: readonly string[] | 'all', options: ReadOptions = {}): Promise<ReadResult> {
     if (this.#closed) throw new Error('EngineApiReader is closed');
     // Watch for restarts before looking at any container, so no start can fall between the two.
-    await this.#watchStarts();
+    await this.#watchEvents();
     const all = selectors === 'all';
-    const wanted = all ? (await this.listContainers()).map((c) => c.id) : selectors;
+    if (all && this.#running === null) {
+      this.#running = new Set((await this.listContainers()).map((c) => c.id));
+    }
+    const wanted = all ? [...(this.#running ?? [])] : selectors;
     const used = new Set<string>();
     const results = await Promise.all(
       wanted.map((sel) =>
-        this.#readOne(sel, used).then(
-          (reading) => ({ reading }),
+        this.#readOne(sel, used, options.requireFresh === true).then(
+          (got) => ({ got, sel }),
           (error: Error) => ({ error, sel }),
         ),
       ),
@@ -193,15 +211,17 @@ export class EngineApiReader implements ContainerReader {
     for (const [id, sub] of this.#subs) {
       if (!used.has(id)) this.#drop(sub);
     }
-    const readings: ContainerReading[] = [];
-    const problems: ContainerProblem[] = [];
+    this.#firstRead = false;
+    const result: ReadResult = { readings: [], problems: [], unchanged: [] };
     for (const r of results) {
-      if ('reading' in r) readings.push(r.reading);
-      else if (r.error instanceof DockerUnavailableError) throw r.error;
-      // With 'all', a container that stopped between the list and its stats is simply gone.
-      else if (!all) problems.push({ selector: r.sel, error: r.error });
+      if ('error' in r) {
+        if (r.error instanceof DockerUnavailableError) throw r.error;
+        // With 'all', a container that stopped between the list and its stats is simply gone.
+        if (!all) result.problems.push({ selector: r.sel, error: r.error });
+      } else if ('reading' in r.got) result.readings.push(r.got.reading);
+      else result.unchanged.push({ selector: r.sel, id: r.got.unchanged.id, name: r.got.unchanged.name });
     }
-    return { readings, problems };
+    return result;
   }
 
   /** Closes every stream and socket. */
@@ -213,7 +233,11 @@ export class EngineApiReader implements ContainerReader {
     this.#events = null;
   }
 
-  async #readOne(selector: string, used: Set<string>): Promise<ContainerReading> {
+  async #readOne(
+    selector: string,
+    used: Set<string>,
+    requireFresh: boolean,
+  ): Promise<{ reading: ContainerReading } | { unchanged: Subscription }> {
     let sub = this.#subscriptionFor(selector);
     for (let attempt = 0; ; attempt++) {
       if (!sub) {
@@ -221,8 +245,12 @@ export class EngineApiReader implements ContainerReader {
         this.#selectorIds.set(selector, sub.id);
       }
       used.add(sub.id);
-      if (await sub.frames.next(sub.usedSeq, this.#frameWaitMs)) break;
+      // A long wait only when asked for, or on the reader's first read (so a sampler's first tick has rows);
+      // otherwise a container without news, or a new one without its first frame yet, is `unchanged`.
+      const patient = requireFresh || this.#firstRead;
+      if (await sub.frames.next(sub.usedSeq, patient ? this.#frameWaitMs : this.#freshWaitMs)) break;
       if (!sub.frames.ended) {
+        if (!patient) return { unchanged: sub };
         throw new Error(`no stats for ${selector} from the engine within ${this.#frameWaitMs} ms`);
       }
       // The stream ended (container removed, engine restarted): look the selector up again, once.
@@ -235,7 +263,7 @@ export class EngineApiReader implements ContainerReader {
     const reading = readingFromStats(stats, { source: 'docker-api', id: sub.id, name: sub.name });
     if (!reading) throw new ContainerNotRunningError(selector);
     reading.startedMs = this.#startedAsOf(sub, reading.readMs);
-    return reading;
+    return { reading };
   }
 
   #subscriptionFor(selector: string): Subscription | undefined {
@@ -252,9 +280,7 @@ export class EngineApiReader implements ContainerReader {
     const container = this.#docker.getContainer(selector);
     let info: InspectSubset;
     try {
-      info = (await container.inspect({
-        abortSignal: AbortSignal.timeout(this.#timeoutMs),
-      })) as InspectSubset;
+      info = (await this.#timed((abortSignal) => container.inspect({ abortSignal }))) as InspectSubset;
     } catch (err) {
       throw this.#containerError(selector, err);
     }
@@ -294,37 +320,69 @@ export class EngineApiReader implements ContainerReader {
     return started;
   }
 
-  /** Opens (or reopens) the `start` events stream; rejects with `DockerUnavailableError`. */
-  async #watchStarts(): Promise<void> {
+  /**
+   * Opens (or reopens) the container events stream (`start`, `die`, `destroy`); rejects with
+   * `DockerUnavailableError`.
+   */
+  async #watchEvents(): Promise<void> {
     if (this.#events && !this.#events.ended) return;
     let stream: Readable;
     try {
       stream = (await this.#docker.getEvents({
-        filters: { type: ['container'], event: ['start'] },
+        filters: { type: ['container'], event: ['start', 'die', 'destroy'] },
       })) as unknown as Readable;
     } catch (err) {
       throw this.#unavailable(err);
     }
-    // A stats stream may have missed nothing, but a start during the gap would be: resubscribing
-    // re-reads StartedAt through inspect.
+    // Whatever happened while no stream was open is unknown: list the running containers again, and
+    // resubscribe (inspect re-reads StartedAt) rather than miss a restart.
+    this.#running = null;
     if (this.#events) for (const sub of [...this.#subs.values()]) this.#drop(sub);
     this.#events = new JsonLines(stream, (line) => this.#onEvent(line));
   }
 
   #onEvent(line: string): void {
-    let event: { id?: string; Actor?: { ID?: string }; timeNano?: number; time?: number };
+    let event: {
+      Action?: string;
+      status?: string;
+      id?: string;
+      Actor?: { ID?: string };
+      timeNano?: number;
+      time?: number;
+    };
     try {
       event = JSON.parse(line);
     } catch {
       return;
     }
     const id = event.Actor?.ID ?? event.id;
+    if (!id) return;
+    const action = event.Action ?? event.status;
+    if (action !== 'start') {
+      this.#running?.delete(id);
+      return;
+    }
+    this.#running?.add(id);
+    if (!this.#subs.has(id)) return;
     const ms = event.timeNano !== undefined ? event.timeNano / 1e6 : (event.time ?? 0) * 1000;
-    if (!id || !this.#subs.has(id)) return;
     const list = this.#starts.get(id) ?? [];
     list.push(ms);
     if (list.length > 4) list.shift();
     this.#starts.set(id, list);
+  }
+
+  /**
+   * Runs a request with the reader's timeout. Not `AbortSignal.timeout()`: its timer stays armed after the
+   * answer and, firing later, builds a DOMException with a stack trace for nothing, once per request.
+   */
+  async #timed<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    try {
+      return await request(controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #containerError(selector: string, err: unknown): Error {
@@ -350,7 +408,7 @@ export class EngineApiReader implements ContainerReader {
       });
     }
     const why =
-      e.name === 'TimeoutError' || e.name === 'AbortError'
+      e.name === 'AbortError' || e.code === 'ABORT_ERR'
         ? `no answer within ${this.#timeoutMs} ms`
         : (e.code ?? e.message ?? String(err));
     return new DockerUnavailableError(`cannot reach the Docker engine at ${this.endpoint} (${why})`, {

@@ -191,7 +191,7 @@ export class DockerCliReader implements ContainerReader {
     if (this.#onlineCpus === null) await this.ping();
     const all = selectors === 'all';
     const wanted = all ? (await this.listContainers()).map((c) => c.id) : [...selectors];
-    if (wanted.length === 0) return { readings: [], problems: [] };
+    if (wanted.length === 0) return { readings: [], problems: [], unchanged: [] };
 
     const ins = await this.#run(['inspect', '--type', 'container', ...wanted]);
     let inspected: DockerInspectSubset[] = [];
@@ -215,7 +215,7 @@ export class DockerCliReader implements ContainerReader {
         problems.push({ selector: sel, error: new ContainerNotRunningError(sel) });
       else if (!running.includes(c)) running.push(c);
     }
-    if (running.length === 0) return { readings: [], problems: all ? [] : problems };
+    if (running.length === 0) return { readings: [], problems: all ? [] : problems, unchanged: [] };
 
     const st = await this.#run([
       'stats',
@@ -227,15 +227,12 @@ export class DockerCliReader implements ContainerReader {
     ]);
     const readMs = this.#now();
     if (st.exitCode !== 0) throw new Error(`docker stats failed: ${firstLine(st.stderr)}`);
-    const readings = parseDockerStatsLines(st.stdout).map((line) =>
-      readingFromCli(
-        line,
-        running.find((c) => c.Id.startsWith(line.ID)),
-        this.#onlineCpus,
-        readMs,
-      ),
-    );
-    return { readings, problems: all ? [] : problems };
+    const readings: ContainerReading[] = [];
+    for (const line of parseDockerStatsLines(st.stdout)) {
+      const c = running.find((i) => i.Id.startsWith(line.ID));
+      if (c) readings.push(readingFromCli(line, c, this.#onlineCpus, readMs));
+    }
+    return { readings, problems: all ? [] : problems, unchanged: [] };
   }
 
   close(): void {}

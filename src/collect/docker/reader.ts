@@ -14,6 +14,17 @@ export interface ReadResult {
   readings: ContainerReading[];
   /** Asked-for containers that are missing or not running; always empty for `'all'`. */
   problems: ContainerProblem[];
+  /**
+   * Running containers with nothing new since the previous read (the engine refreshes container stats about
+   * once a second); they get no reading this time, and keep their previous one.
+   */
+  unchanged: { selector: string; id: string; name: string }[];
+}
+
+/** Options of one read. */
+export interface ReadOptions {
+  /** Wait (up to a few seconds) for data newer than the previous read rather than report `unchanged`. */
+  requireFresh?: boolean;
 }
 
 export interface ContainerReader {
@@ -28,7 +39,7 @@ export interface ContainerReader {
    * One reading of each selected container (by name or ID), or of every running container.
    * Rejects with `DockerUnavailableError` when the engine cannot be reached at all.
    */
-  read(selectors: readonly string[] | 'all'): Promise<ReadResult>;
+  read(selectors: readonly string[] | 'all', options?: ReadOptions): Promise<ReadResult>;
   /** Frees sockets; the reader is not used afterwards. */
   close(): void;
 }

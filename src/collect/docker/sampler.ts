@@ -120,7 +120,7 @@ export class ContainerSampler {
     const { selectors, strict } = this.#options;
     let result: Awaited<ReturnType<ContainerReader['read']>>;
     try {
-      result = await this.#reader.read(selectors);
+      result = await this.#reader.read(selectors, { requireFresh: strict === true });
     } catch (err) {
       if (strict || !(err instanceof DockerUnavailableError)) throw err;
       if (!this.#outageWarned) this.#warn(`${err.message}; container rows resume when it answers`);
@@ -160,6 +160,8 @@ export class ContainerSampler {
         ...metrics,
       });
     }
+    // Nothing new from the engine for these since the last tick: no row, and their previous reading stays.
+    for (const u of result.unchanged) seenKeys.add(all ? u.name : u.selector);
     // Containers gone since the last tick: forget them, so a comeback starts without rates.
     for (const key of this.#previous.keys()) if (!seenKeys.has(key)) this.#previous.delete(key);
     return rows;

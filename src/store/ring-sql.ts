@@ -1,0 +1,183 @@
+/**
+ * The ring's statements. Identifiers come from the validated table name and are quoted; every value
+ * is a parameter. Which index answers each read is noted where it is not obvious (docs/ring.md has
+ * the measured plans).
+ */
+import { COLUMNS } from '../columns.js';
+import { arrayType, columnShape, INPUT_COLUMNS, quoteIdent, quoteLiteral, type RingNames } from './schema.js';
+
+const SELECT_LIST = COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+
+function selectList(alias?: string): string {
+  return alias === undefined ? SELECT_LIST : COLUMNS.map((c) => `${alias}.${quoteIdent(c.name)}`).join(', ');
+}
+
+/** Number of parameters the write statement binds before the optional group registration. */
+export const WRITE_PARAMS = INPUT_COLUMNS.length;
+
+/**
+ * One statement per batch, one array parameter per column (the text is the same for every batch
+ * size, so it stays prepared). With `register`, the batch's (node, container) pairs are added to
+ * the groups table in the same statement, so even a writer's first batch is one round trip.
+ */
+export function writeSql(names: RingNames, sequence: string, register: boolean): string {
+  const table = quoteIdent(names.table);
+  const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
+  const unnestArgs = INPUT_COLUMNS.map((c, i) => `$${i + 1}::${arrayType(c)}`).join(', ');
+  // Columns with a DEFAULT in the spec get it when the writer leaves them out.
+  const values = INPUT_COLUMNS.map((c) => {
+    const def = columnShape(c).default;
+    const ref = `u.${quoteIdent(c.name)}`;
+    return def === null ? ref : `COALESCE(${ref}, ${def}) AS ${quoteIdent(c.name)}`;
+  });
+  const allCols = ['"id"', '"slot"', ...inputs];
+  const updates = allCols.filter((c) => c !== '"slot"').map((c) => `${c} = EXCLUDED.${c}`);
+  const registration = register
+    ? `WITH registered AS (
+  INSERT INTO ${quoteIdent(names.groups)} (node_name, container_name)
+  SELECT * FROM unnest($${WRITE_PARAMS + 1}::text[], $${WRITE_PARAMS + 2}::text[])
+  ON CONFLICT DO NOTHING)
+`
+    : '';
+  return `${registration}INSERT INTO ${table} AS r (${allCols.join(', ')})
+SELECT DISTINCT ON (w.slot) w.*
+  FROM (SELECT u.n AS id,
+               ((u.n - 1) % (SELECT capacity FROM ${quoteIdent(names.meta)}))::integer AS slot,
+               ${values.join(', ')}
+          FROM (SELECT nextval(${quoteLiteral(sequence)}::regclass) AS n, x.*
+                  FROM unnest(${unnestArgs}) AS x(${inputs.join(', ')})) u) w
+ ORDER BY w.slot, w.id DESC
+ON CONFLICT ("slot") DO UPDATE SET ${updates.join(', ')}
+ WHERE r."id" < EXCLUDED."id"
+RETURNING r."id"`;
+}
+
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Newest rows first. Each filter combination reads one index in order and stops after `limit`
+ * entries; ordering ties on sample_time by id costs an incremental sort within equal times only.
+ */
+export function recentSql(names: RingNames, limit: number, node?: string, container?: string): Statement {
+  const t = quoteIdent(names.table);
+  if (node !== undefined && container !== undefined) {
+    return {
+      sql: `SELECT ${SELECT_LIST} FROM ${t}
+             WHERE node_flag = FALSE AND node_name = $1 AND container_name = $2 AND sample_time IS NOT NULL
+             ORDER BY sample_time DESC, id DESC LIMIT $3`,
+      params: [node, container, limit],
+    };
+  }
+  if (node !== undefined) {
+    return {
+      sql: `SELECT ${SELECT_LIST} FROM ${t} WHERE node_name = $1 AND sample_time IS NOT NULL
+             ORDER BY sample_time DESC, id DESC LIMIT $2`,
+      params: [node, limit],
+    };
+  }
+  if (container !== undefined) {
+    return {
+      sql: `SELECT ${SELECT_LIST} FROM ${t}
+             WHERE node_flag = FALSE AND container_name = $1 AND sample_time IS NOT NULL
+             ORDER BY sample_time DESC, id DESC LIMIT $2`,
+      params: [container, limit],
+    };
+  }
+  // The spec's time_slot index (sample_time NULLS FIRST, slot) read backwards.
+  return {
+    sql: `SELECT ${SELECT_LIST} FROM ${t} WHERE sample_time IS NOT NULL
+           ORDER BY sample_time DESC NULLS LAST, id DESC LIMIT $1`,
+    params: [limit],
+  };
+}
+
+/** The newest host row of one node: its rows sit under both master_flag values of the composite index. */
+function hostProbe(t: string, nodeRef: string, cols: string): string {
+  return `SELECT * FROM (
+      (SELECT ${cols} FROM ${t} a WHERE a.master_flag = FALSE AND a.node_flag = TRUE
+          AND a.node_name = ${nodeRef} AND a.container_name IS NULL AND a.sample_time IS NOT NULL
+        ORDER BY a.sample_time DESC LIMIT 1)
+      UNION ALL
+      (SELECT ${cols} FROM ${t} b WHERE b.master_flag = TRUE AND b.node_flag = TRUE
+          AND b.node_name = ${nodeRef} AND b.container_name IS NULL AND b.sample_time IS NOT NULL
+        ORDER BY b.sample_time DESC LIMIT 1)) host
+    ORDER BY sample_time DESC, id DESC LIMIT 1`;
+}
+
+function containerProbe(t: string, nodeRef: string, containerRef: string, cols: string): string {
+  return `SELECT ${cols} FROM ${t} c
+     WHERE c.node_flag = FALSE AND c.node_name = ${nodeRef} AND c.container_name = ${containerRef}
+       AND c.sample_time IS NOT NULL
+     ORDER BY c.sample_time DESC LIMIT 1`;
+}
+
+/**
+ * The newest row of every node's host rows and of every container. An active pair wrote recently,
+ * so its newest row is among the newest rows of the whole ring: read twice as many of those as
+ * there are pairs (one index range, no per-pair descent), keep the newest per pair, and probe the
+ * pairs still missing (stopped containers, slow writers) one by one.
+ */
+export function latestSql(names: RingNames): string {
+  const t = quoteIdent(names.table);
+  return `WITH pairs AS (SELECT node_name, container_name FROM ${quoteIdent(names.groups)}),
+  newest AS (
+    SELECT ${SELECT_LIST} FROM ${t} WHERE sample_time IS NOT NULL
+     ORDER BY sample_time DESC NULLS LAST, slot DESC
+     LIMIT (SELECT 2 * count(*) + 100 FROM pairs)),
+  found AS (
+    SELECT DISTINCT ON (node_name, coalesce(container_name, '')) * FROM newest
+     ORDER BY node_name, coalesce(container_name, ''), sample_time DESC, id DESC),
+  missing AS (
+    SELECT p.node_name, p.container_name FROM pairs p
+     WHERE NOT EXISTS (SELECT 1 FROM found f
+                        WHERE f.node_name = p.node_name AND coalesce(f.container_name, '') = p.container_name))
+SELECT * FROM found
+UNION ALL
+SELECT h.* FROM missing m CROSS JOIN LATERAL (${hostProbe(t, 'm.node_name', SELECT_LIST)}) h
+ WHERE m.container_name = ''
+UNION ALL
+SELECT c.* FROM missing m CROSS JOIN LATERAL (${containerProbe(t, 'm.node_name', 'm.container_name', selectList('c'))}) c
+ WHERE m.container_name <> ''
+ORDER BY node_name, container_name NULLS FIRST`;
+}
+
+/**
+ * Brings the groups table in line with the ring: adds every pair present (loose index scans, one
+ * descent per pair) and drops pairs with no row left. Run by the ring's maintenance, not per read.
+ */
+export function refreshGroupsSql(names: RingNames): string[] {
+  const t = quoteIdent(names.table);
+  const g = quoteIdent(names.groups);
+  const hostExists = (nodeRef: string) =>
+    `(EXISTS (SELECT 1 FROM ${t} a WHERE a.master_flag = FALSE AND a.node_flag = TRUE AND a.node_name = ${nodeRef} AND a.container_name IS NULL)
+      OR EXISTS (SELECT 1 FROM ${t} b WHERE b.master_flag = TRUE AND b.node_flag = TRUE AND b.node_name = ${nodeRef} AND b.container_name IS NULL))`;
+  return [
+    `WITH RECURSIVE
+      nodes(node_name) AS (
+        (SELECT node_name FROM ${t} ORDER BY node_name LIMIT 1)
+        UNION ALL
+        SELECT (SELECT r.node_name FROM ${t} r WHERE r.node_name > nodes.node_name ORDER BY r.node_name LIMIT 1)
+          FROM nodes WHERE nodes.node_name IS NOT NULL),
+      containers(node_name, container_name) AS (
+        (SELECT node_name, container_name FROM ${t} WHERE node_flag = FALSE
+          ORDER BY node_name, container_name LIMIT 1)
+        UNION ALL
+        SELECT nx.node_name, nx.container_name FROM containers c CROSS JOIN LATERAL (
+          SELECT r.node_name, r.container_name FROM ${t} r
+           WHERE r.node_flag = FALSE AND (r.node_name, r.container_name) > (c.node_name, c.container_name)
+           ORDER BY r.node_name, r.container_name LIMIT 1) nx)
+    INSERT INTO ${g} (node_name, container_name)
+    SELECT node_name, '' FROM nodes WHERE node_name IS NOT NULL AND ${hostExists('nodes.node_name')}
+    UNION ALL
+    SELECT node_name, container_name FROM containers WHERE container_name IS NOT NULL
+    ON CONFLICT DO NOTHING`,
+    `DELETE FROM ${g} p
+      WHERE CASE WHEN p.container_name = '' THEN NOT ${hostExists('p.node_name')}
+                 ELSE NOT EXISTS (SELECT 1 FROM ${t} c WHERE c.node_flag = FALSE
+                                     AND c.node_name = p.node_name AND c.container_name = p.container_name)
+            END`,
+  ];
+}

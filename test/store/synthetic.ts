@@ -1,0 +1,47 @@
+/**
+ * Fills a ring server-side with a synthetic fleet, far faster than writing it through the store:
+ * `nodes` hosts, each writing one host row and `containers` container rows per tick, one tick per
+ * second. The benchmark uses it for its 1M-row ring; the read tests for a smaller one.
+ */
+import { INPUT_COLUMNS, quoteIdent } from '../../src/store/schema.js';
+
+export interface Fleet {
+  rows: number;
+  nodes: number;
+  containers: number;
+  /** sample_time of the first tick. */
+  start?: number;
+}
+
+/** Node names sort in number order: node-000, node-001, … */
+export function nodeName(i: number): string {
+  return `node-${String(i).padStart(3, '0')}`;
+}
+
+/**
+ * One INSERT … SELECT generate_series that lays `rows` rows out exactly as the ring would have
+ * written them (id n in slot n − 1), followed by moving the ring's sequence past them. The ring's
+ * capacity must be at least `rows`.
+ */
+export function fillSql(table: string, fleet: Fleet): string[] {
+  const perTick = fleet.nodes * (fleet.containers + 1);
+  const k = fleet.containers + 1;
+  const start = fleet.start ?? 1_700_000_000;
+  const metrics = INPUT_COLUMNS.filter((c) => c.scope !== 'identity').map((c) => ({
+    name: quoteIdent(c.name),
+    expr: c.ts === 'integer' ? '(random() * 1000)::integer' : '(random() * 100)::real',
+  }));
+  const t = quoteIdent(table);
+  return [
+    `INSERT INTO ${t} (id, slot, sample_time, master_flag, node_flag, node_name, container_name, source,
+                       interval_seconds, ${metrics.map((m) => m.name).join(', ')})
+     SELECT g, g - 1, ${start} + (g - 1) / ${perTick},
+            ((g - 1) % ${perTick}) / ${k} = 0,
+            (g - 1) % ${k} = 0,
+            'node-' || lpad((((g - 1) % ${perTick}) / ${k})::text, 3, '0'),
+            CASE WHEN (g - 1) % ${k} = 0 THEN NULL ELSE 'container-' || ((g - 1) % ${k}) END,
+            'synthetic', 1, ${metrics.map((m) => m.expr).join(', ')}
+       FROM generate_series(1, ${fleet.rows}) g`,
+    `SELECT setval(pg_get_serial_sequence('${t}', 'id'), ${fleet.rows})`,
+  ];
+}
