@@ -10,4 +10,8 @@ export const DEFAULTS = {
   tableName: 'monitor_samples_ring',
   /** The spec's default ring capacity (rows). */
   capacity: 10_000,
+  /** Rows kept in memory while the database is unreachable (Telegraf's metric_buffer_limit default). */
+  bufferRows: 10_000,
+  /** The dashboard's port. */
+  port: 8080,
 } as const;

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { ConfigFile } from './file-schema.js';
+import { resolveSettings } from './settings.js';
+
+const env = { HOME: '/home/ann', USER: 'ann' };
+
+describe('resolveSettings', () => {
+  it('defaults to the embedded store under the user data directory', () => {
+    const s = resolveSettings({}, {}, env);
+    expect(s.db).toEqual({
+      kind: 'embedded',
+      dataDir: '/home/ann/.local/share/ringmon',
+      describe: 'embedded PGlite at /home/ann/.local/share/ringmon',
+      password: null,
+    });
+    expect(s).toMatchObject({
+      tableName: 'monitor_samples_ring',
+      capacity: undefined,
+      master: false,
+      nodeIntervalSeconds: 1,
+      containerIntervalSeconds: 1,
+      bufferRows: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('honours XDG_DATA_HOME and --data-dir', () => {
+    expect(resolveSettings({}, {}, { ...env, XDG_DATA_HOME: '/xdg' }).db).toMatchObject({
+      dataDir: '/xdg/ringmon',
+    });
+    expect(resolveSettings({ dataDir: '/d' }, {}, env).db).toMatchObject({ dataDir: '/d' });
+  });
+
+  it("builds a server URL from the spec's flags with the password from POSTGRES_PASSWORD", () => {
+    const s = resolveSettings(
+      { host: 'db.example', database: 'monitoring', user: 'monitor_user' },
+      {},
+      { ...env, POSTGRES_PASSWORD: 'p@ss word' },
+    );
+    expect(s.db).toEqual({
+      kind: 'server',
+      url: 'postgresql://monitor_user:p%40ss%20word@db.example:5432/monitoring',
+      describe: 'monitor_user@db.example:5432/monitoring',
+      password: 'p@ss word',
+    });
+  });
+
+  it('reads the password from the variable the config file names', () => {
+    const s = resolveSettings(
+      {},
+      { database: { host: 'h', user: 'u', password_env: 'MY_PW' } },
+      { ...env, MY_PW: 'x' },
+    );
+    expect(s.db).toMatchObject({ url: 'postgresql://u:x@h:5432/u', password: 'x' });
+  });
+
+  it('lets flags override the file, and the file override defaults', () => {
+    const file: ConfigFile = {
+      monitoring: {
+        table_name: 'from_file',
+        capacity: 50_000,
+        master: true,
+        intervals: { node_seconds: 5, container_seconds: 2 },
+        containers: ['a', 'b'],
+      },
+      logging: { level: 'warning' },
+    };
+    expect(resolveSettings({}, file, env)).toMatchObject({
+      tableName: 'from_file',
+      capacity: 50_000,
+      master: true,
+      nodeIntervalSeconds: 5,
+      containerIntervalSeconds: 2,
+      containers: ['a', 'b'],
+      logLevel: 'warn',
+    });
+    expect(
+      resolveSettings(
+        { table: 'flag_t', capacity: 7, master: false, interval: 3, container: ['c'] },
+        file,
+        env,
+      ),
+    ).toMatchObject({
+      tableName: 'flag_t',
+      capacity: 7,
+      master: false,
+      nodeIntervalSeconds: 3,
+      containerIntervalSeconds: 3,
+      containers: ['c'],
+    });
+  });
+
+  it('uses DATABASE_URL, filling in a missing password from the environment but never over a given one', () => {
+    expect(
+      resolveSettings({}, {}, { ...env, DATABASE_URL: 'postgres://u@h/d', POSTGRES_PASSWORD: 'pw' }).db,
+    ).toMatchObject({
+      url: 'postgres://u:pw@h/d',
+      describe: 'u@h:5432/d',
+    });
+    expect(
+      resolveSettings({ databaseUrl: 'postgres://u:url@h/d' }, {}, { ...env, POSTGRES_PASSWORD: 'pw' }).db,
+    ).toMatchObject({
+      url: 'postgres://u:url@h/d',
+      password: 'url',
+    });
+    expect(
+      resolveSettings({ databaseUrl: 'postgres://u:url@h/d', password: 'flag' }, {}, env).db,
+    ).toMatchObject({
+      url: 'postgres://u:flag@h/d',
+    });
+  });
+
+  it('rejects a URL that does not parse or is not PostgreSQL, without echoing it', () => {
+    expect(() => resolveSettings({ databaseUrl: 'not a url :secret@' }, {}, env)).toThrow(
+      'the database URL does not parse: write it as postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE',
+    );
+    expect(() => resolveSettings({ databaseUrl: 'mysql://u:secret@h/d' }, {}, env)).toThrow(
+      /must start with postgresql:\/\//,
+    );
+    try {
+      resolveSettings({ databaseUrl: 'mysql://u:secret@h/d' }, {}, env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+
+  it('uses a server when PGHOST is set', () => {
+    expect(resolveSettings({}, {}, { ...env, PGHOST: '/run/postgresql', PGUSER: 'x' }).db.kind).toBe(
+      'server',
+    );
+  });
+});

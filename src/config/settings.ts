@@ -1,0 +1,177 @@
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS } from '../defaults.js';
+import { RingmonError } from '../errors.js';
+import { type LogLevel, normalizeLogLevel } from '../log.js';
+import type { ConfigFile } from './file-schema.js';
+
+/** Where the ring lives, once flags, file and environment are combined. */
+export type DatabaseTarget =
+  | {
+      kind: 'server';
+      /** A postgres:// URL (may hold a password: never print it; see `describe`). */
+      url: string;
+      /** user@host:port/database, for messages. */
+      describe: string;
+      /** The password, so logs can scrub it; null when none was given. */
+      password: string | null;
+    }
+  | { kind: 'embedded'; dataDir: string; describe: string; password: null };
+
+/** Every setting of the agent and the commands, resolved. */
+export interface Settings {
+  db: DatabaseTarget;
+  tableName: string;
+  /** What the flags or file asked for; undefined means "the ring's, or the default for a new ring". */
+  capacity: number | undefined;
+  master: boolean;
+  nodeName: string;
+  nodeIntervalSeconds: number;
+  containerIntervalSeconds: number;
+  containers: string[];
+  allContainers: boolean;
+  dockerCli: boolean;
+  samples: number | undefined;
+  bufferRows: number;
+  logLevel: LogLevel;
+  logFile: string | undefined;
+}
+
+/** The command-line flags that feed Settings (commander's camelCase names). */
+export interface SettingsFlags {
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  password?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  table?: string;
+  capacity?: number;
+  master?: boolean;
+  nodeName?: string;
+  container?: string[];
+  allContainers?: boolean;
+  dockerCli?: boolean;
+  samples?: number;
+  interval?: number;
+  bufferRows?: number;
+  logLevel?: string;
+  logFile?: string;
+}
+
+/** The default embedded data directory: $XDG_DATA_HOME/ringmon, else ~/.local/share/ringmon. */
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(base, 'ringmon');
+}
+
+/**
+ * Combines flags, the config file and the environment: flags win over the file, the file over the
+ * defaults. A server is used when any of them names one (--database-url, DATABASE_URL, --host,
+ * the file's database section, PGHOST or PGDATABASE); otherwise the embedded PGlite store.
+ */
+export function resolveSettings(flags: SettingsFlags, file: ConfigFile, env: NodeJS.ProcessEnv): Settings {
+  const monitoring = file.monitoring ?? {};
+  const logLevelText = flags.logLevel ?? file.logging?.level ?? 'info';
+  const logLevel = normalizeLogLevel(logLevelText);
+  if (!logLevel) {
+    throw new RingmonError(
+      `--log-level ${logLevelText}: use one of trace, debug, info, warn, error, fatal`,
+      'usage',
+    );
+  }
+  const interval = flags.interval;
+  return {
+    db: resolveDatabase(flags, file, env),
+    tableName: flags.table ?? monitoring.table_name ?? DEFAULTS.tableName,
+    capacity: flags.capacity ?? monitoring.capacity,
+    master: flags.master ?? monitoring.master ?? false,
+    nodeName: flags.nodeName ?? monitoring.node_name ?? hostname(),
+    nodeIntervalSeconds: interval ?? monitoring.intervals?.node_seconds ?? DEFAULTS.intervalSeconds,
+    containerIntervalSeconds: interval ?? monitoring.intervals?.container_seconds ?? DEFAULTS.intervalSeconds,
+    containers:
+      flags.container && flags.container.length > 0 ? flags.container : (monitoring.containers ?? []),
+    allContainers: flags.allContainers ?? monitoring.all_containers ?? false,
+    dockerCli: flags.dockerCli ?? false,
+    samples: flags.samples,
+    bufferRows: flags.bufferRows ?? monitoring.buffer_rows ?? DEFAULTS.bufferRows,
+    logLevel,
+    logFile: flags.logFile ?? file.logging?.file,
+  };
+}
+
+function resolveDatabase(flags: SettingsFlags, file: ConfigFile, env: NodeJS.ProcessEnv): DatabaseTarget {
+  const section = file.database ?? {};
+  const url = flags.databaseUrl ?? (flags.host ? undefined : env.DATABASE_URL);
+  const passwordEnv = section.password_env ?? 'POSTGRES_PASSWORD';
+  const envPassword = env[passwordEnv] ?? env.POSTGRES_PASSWORD ?? env.PGPASSWORD ?? null;
+  const password = flags.password ?? envPassword;
+  if (url) return serverFromUrl(url, flags.password ?? null, envPassword);
+  const namesServer =
+    flags.host !== undefined ||
+    flags.port !== undefined ||
+    flags.database !== undefined ||
+    flags.user !== undefined ||
+    section.host !== undefined ||
+    section.database !== undefined ||
+    Boolean(env.PGHOST || env.PGDATABASE);
+  if (!namesServer) {
+    const dataDir = flags.dataDir ?? section.data_dir ?? defaultDataDir(env);
+    return { kind: 'embedded', dataDir, describe: `embedded PGlite at ${dataDir}`, password: null };
+  }
+  const host = flags.host ?? section.host ?? env.PGHOST ?? 'localhost';
+  const port = flags.port ?? section.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432);
+  const user = flags.user ?? section.user ?? env.PGUSER ?? env.USER ?? 'postgres';
+  const database = flags.database ?? section.database ?? env.PGDATABASE ?? user;
+  const auth =
+    password === null
+      ? encodeURIComponent(user)
+      : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+  const path = `/${encodeURIComponent(database)}`;
+  // A host that is a directory is a Unix socket (libpq's convention): pg takes it as ?host=.
+  const serverUrl = host.startsWith('/')
+    ? `postgresql://${auth}@localhost:${port}${path}?host=${encodeURIComponent(host)}`
+    : `postgresql://${auth}@${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}${path}`;
+  return {
+    kind: 'server',
+    url: serverUrl,
+    describe: `${user}@${host}:${port}/${database}`,
+    password,
+  };
+}
+
+/** A password flag replaces the URL's; a password from the environment only fills in a missing one. */
+function serverFromUrl(
+  text: string,
+  passwordFlag: string | null,
+  envPassword: string | null,
+): DatabaseTarget {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RingmonError(
+      'the database URL does not parse: write it as postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE',
+      'usage',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new RingmonError(
+      `the database URL must start with postgresql:// (it starts with ${url.protocol}//)`,
+      'usage',
+    );
+  }
+  if (passwordFlag !== null) url.password = encodeURIComponent(passwordFlag);
+  else if (!url.password && envPassword !== null && url.username)
+    url.password = encodeURIComponent(envPassword);
+  const password = url.password ? decodeURIComponent(url.password) : null;
+  const user = decodeURIComponent(url.username) || '(default user)';
+  const database = decodeURIComponent(url.pathname.slice(1)) || '(default database)';
+  return {
+    kind: 'server',
+    url: url.toString(),
+    describe: `${user}@${url.hostname || 'localhost'}:${url.port || 5432}/${database}`,
+    password,
+  };
+}
