@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
-import type { SampleInput, SampleRow } from './columns.js';
+import { formatState, formatSummary } from './cli/format.js';
+import { type DockerAccessOptions, sampleContainers } from './collect/docker/index.js';
 import type { HostCollectorOptions } from './collect/host.js';
 import { sampleHost } from './collect/host.js';
-import { type DockerAccessOptions, sampleContainers } from './collect/docker/index.js';
+import type { SampleInput, SampleRow } from './columns.js';
 import { DEFAULTS } from './defaults.js';
 import { nodeRow } from './rows.js';
-import { formatSummary, formatState } from './cli/format.js';
 import { type RingState, RingStore } from './store/ring.js';
 import type { RingDb } from './store/sql-client.js';
 
@@ -118,7 +118,11 @@ export class ResourceMonitor {
   getRecentSamples(
     options: { limit?: number; nodeFilter?: string; containerFilter?: string } = {},
   ): Promise<SampleRow[]> {
-    return this.store.recent({ limit: options.limit, node: options.nodeFilter, container: options.containerFilter });
+    return this.store.recent({
+      limit: options.limit,
+      node: options.nodeFilter,
+      container: options.containerFilter,
+    });
   }
 
   /** Changes the ring's capacity, keeping the newest rows. */

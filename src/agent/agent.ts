@@ -6,7 +6,7 @@ import { monotonicMs, Schedule } from './schedule.js';
 /** Where the agent's rows go: the ring, in practice. */
 export interface RowSink {
   /** Writes the rows in order, atomically (all or none). */
-  write(rows: readonly SampleInput[]): Promise<void>;
+  write(rows: readonly SampleInput[]): Promise<unknown>;
   /**
    * Whether `row` is already stored. Asked after a write failed without an answer (the connection
    * broke mid-statement), so a batch that did commit is not written twice.

@@ -46,7 +46,16 @@ type SummaryRow = Partial<Record<string, unknown>>;
 /** Samples as one line each: when, whose, and the headline figures. */
 export function formatSummary(samples: readonly SummaryRow[]): string {
   if (samples.length === 0) return '(no samples)';
-  const header = ['time (UTC)', 'node', 'container', 'cpu %', 'mem MiB', 'disk r/w MiB/s', 'net rx/tx MiB/s', 'temp °C'];
+  const header = [
+    'time (UTC)',
+    'node',
+    'container',
+    'cpu %',
+    'mem MiB',
+    'disk r/w MiB/s',
+    'net rx/tx MiB/s',
+    'temp °C',
+  ];
   const pair = (a: unknown, b: unknown) => `${formatValue(a)}/${formatValue(b)}`;
   const lines = samples.map((s) => [
     formatEpoch(s.sample_time as number | null),

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RingmonError } from '../errors.js';
+import { registerContainers } from './containers.js';
+import { registerMaintenance } from './maintenance.js';
+import { registerRecent } from './recent.js';
+import { registerRun } from './run.js';
 import { registerSample } from './sample.js';
+import { registerStatus } from './status.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -18,7 +23,12 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'ringmon: ')) });
+  registerRun(program);
   registerSample(program);
+  registerRecent(program);
+  registerStatus(program);
+  registerMaintenance(program);
+  registerContainers(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

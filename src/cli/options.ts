@@ -19,3 +19,36 @@ export function collectList(text: string, previous: string[] = []): string[] {
     throw new InvalidArgumentError('must name at least one device (globs * and ? allowed).');
   return [...previous, ...items];
 }
+
+/** A whole number within [min, max]; `what` names it in the message. */
+export function wholeNumber(what: string, min: number, max: number): (text: string) => number {
+  return (text: string) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`must be a whole number of ${what} from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+export const parsePort = wholeNumber('port', 1, 65_535);
+export const parseCapacity = wholeNumber('rows', 1, 2_147_483_647);
+
+/** A positive number of hours (fractions allowed). */
+export function parseHours(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError('must be a number of hours above 0 (e.g. 24 or 0.5).');
+  }
+  return value;
+}
+
+/** A table name the ring accepts: a plain lowercase identifier, so it never needs quoting tricks. */
+export function parseTableName(text: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(text)) {
+    throw new InvalidArgumentError(
+      'must be a plain identifier: lowercase letters, digits and _, starting with a letter or _, at most 63.',
+    );
+  }
+  return text;
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { loadConfigFile } from '../config/load-file.js';
+import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
+import { parsePort, parseTableName } from './options.js';
+
+/** The flags that say where the ring is; every command that reads or writes it takes them. */
+export function addDatabaseOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'YAML configuration file (flags override it)')
+    .option('--host <host>', 'PostgreSQL server host (or PGHOST); without a server: the embedded store')
+    .option('--port <port>', 'PostgreSQL server port (or PGPORT; default 5432)', parsePort)
+    .option('--database <name>', 'database name (or PGDATABASE)')
+    .option('--user <name>', 'user name (or PGUSER)')
+    .option('--password <password>', 'password (better: POSTGRES_PASSWORD or PGPASSWORD)')
+    .option('--database-url <url>', 'postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or DATABASE_URL)')
+    .option(
+      '--data-dir <dir>',
+      'embedded PGlite store (default ~/.local/share/ringmon) when no server is named',
+    )
+    .option('--table <name>', 'ring table name (default monitor_samples_ring)', parseTableName);
+}
+
+/** Settings from a command's flags, its --config file and the environment. */
+export function settingsFrom(
+  flags: SettingsFlags & { config?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Settings {
+  const file = flags.config ? loadConfigFile(flags.config) : {};
+  return resolveSettings(flags, file, env);
+}

@@ -1,0 +1,44 @@
+import type { Settings } from '../config/settings.js';
+import { type EmbeddedHandle, openEmbedded } from '../store/embedded.js';
+import { RingStore } from '../store/ring.js';
+
+export interface OpenedRing {
+  store: RingStore;
+  /** The embedded store's handle, when the ring is embedded. */
+  embedded: EmbeddedHandle | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the ring the settings name. `apply` makes the settings' capacity the ring's (a master, or
+ * `resize`); otherwise an existing ring keeps its own. With `serve`, an embedded store is shared
+ * with other processes over its socket (the agent).
+ */
+export async function openRing(
+  settings: Settings,
+  options: { serve?: boolean; applyCapacity?: boolean } = {},
+): Promise<OpenedRing> {
+  const embedded =
+    settings.db.kind === 'embedded'
+      ? await openEmbedded(settings.db.dataDir, { serve: options.serve })
+      : null;
+  try {
+    const store = await RingStore.open({
+      db: embedded ? embedded.db : settings.db.kind === 'server' ? settings.db.url : '',
+      tableName: settings.tableName,
+      capacity: settings.capacity,
+      capacityMode: options.applyCapacity ? 'apply' : 'adopt',
+    });
+    return {
+      store,
+      embedded,
+      close: async () => {
+        await store.close();
+        await embedded?.close();
+      },
+    };
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+}

@@ -1,0 +1,149 @@
+import type { Command } from 'commander';
+import { Agent, type SampleSource } from '../agent/agent.js';
+import { ContainerSource } from '../agent/container-source.js';
+import { HostSource } from '../agent/host-source.js';
+import { DockerUnavailableError } from '../collect/docker/index.js';
+import type { Settings, SettingsFlags } from '../config/settings.js';
+import { createLog } from '../log.js';
+import type { RingStore } from '../store/ring.js';
+import { addDatabaseOptions, settingsFrom } from './database-options.js';
+import { openRing } from './open-ring.js';
+import { collectList, parseCapacity, parseSeconds, wholeNumber } from './options.js';
+
+interface RunFlags extends SettingsFlags {
+  config?: string;
+}
+
+/** Adds the agent's flags (the spec's, plus ringmon's) to a command. */
+export function addAgentOptions(command: Command): Command {
+  return addDatabaseOptions(command)
+    .option(
+      '--capacity <rows>',
+      "ring capacity; a master applies it, other agents adopt the ring's",
+      parseCapacity,
+    )
+    .option('--master', 'mark this agent as the master (it sets the ring capacity)')
+    .option('--node-name <name>', 'node name in the rows (default: the host name)')
+    .option('--container <name>', 'sample this container too (repeatable; name or ID)', collectList)
+    .option('--all-containers', 'sample every running container')
+    .option('--docker-cli', 'read containers through the docker CLI instead of the Engine API')
+    .option(
+      '--samples <n>',
+      'stop after N node samples (default: run until stopped)',
+      wholeNumber('samples', 0, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      '--interval <seconds>',
+      'seconds between samples, node and containers (overrides the config intervals)',
+      parseSeconds,
+    )
+    .option(
+      '--buffer-rows <n>',
+      'rows kept in memory while the database is unreachable (default 10000)',
+      wholeNumber('rows', 1, 10_000_000),
+    )
+    .option('--log-level <level>', 'trace, debug, info, warn, error or fatal (default info)')
+    .option('--log-file <file>', 'append JSON log lines to this file');
+}
+
+export function registerRun(program: Command): void {
+  addAgentOptions(
+    program
+      .command('run', { isDefault: true })
+      .description(
+        'run the agent: sample the host (and containers) on a schedule and write each tick to the ring',
+      ),
+  ).action((flags: RunFlags) => runAgent(settingsFrom(flags)));
+}
+
+/** Runs the agent until SIGINT/SIGTERM or --samples; resolves when everything is flushed and closed. */
+export async function runAgent(settings: Settings): Promise<void> {
+  const secrets = settings.db.password ? [settings.db.password] : [];
+  const log = createLog({ level: settings.logLevel, file: settings.logFile, secrets });
+  const ring = await openRing(settings, { serve: true, applyCapacity: settings.master });
+  const sources: SampleSource[] = [];
+  try {
+    warnCapacity(settings, ring.store, log);
+    sources.push(
+      new HostSource({
+        intervalSeconds: settings.nodeIntervalSeconds,
+        nodeName: settings.nodeName,
+        master: settings.master,
+        log,
+      }),
+    );
+    const containers = await openContainers(settings, log);
+    if (containers) sources.push(containers);
+    const controller = new AbortController();
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping: finishing the write in flight and flushing');
+      controller.abort();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    log.info(
+      {
+        ring: ring.store.table,
+        db: settings.db.describe,
+        capacity: ring.store.capacity,
+        node: settings.nodeName,
+        master: settings.master,
+        nodeInterval: settings.nodeIntervalSeconds,
+        containers: containers ? (settings.allContainers ? 'all' : settings.containers) : [],
+        ...(ring.embedded?.endpoint
+          ? {
+              sharedAt:
+                ring.embedded.endpoint.socketDir ??
+                `${ring.embedded.endpoint.host}:${ring.embedded.endpoint.port}`,
+            }
+          : {}),
+      },
+      'agent started',
+    );
+    const summary = await new Agent({
+      sources,
+      sink: ring.store,
+      log,
+      bufferRows: settings.bufferRows,
+      samples: settings.samples,
+    }).run(controller.signal);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    log.info(summary, 'agent stopped');
+  } finally {
+    await ring.close();
+    log.flush();
+  }
+}
+
+function warnCapacity(settings: Settings, store: RingStore, log: ReturnType<typeof createLog>): void {
+  if (!settings.master && settings.capacity !== undefined && settings.capacity !== store.capacity) {
+    log.warn(
+      { asked: settings.capacity, ring: store.capacity },
+      'only a master sets the ring capacity: using the ring’s',
+    );
+  }
+}
+
+async function openContainers(
+  settings: Settings,
+  log: ReturnType<typeof createLog>,
+): Promise<ContainerSource | null> {
+  if (!settings.allContainers && settings.containers.length === 0) return null;
+  try {
+    const source = await ContainerSource.open({
+      selectors: settings.allContainers ? 'all' : settings.containers,
+      nodeName: settings.nodeName,
+      intervalSeconds: settings.containerIntervalSeconds,
+      forceCli: settings.dockerCli,
+      master: settings.master,
+      onWarning: (message) => log.warn(message),
+    });
+    log.info({ docker: source.describe }, 'sampling containers');
+    return source;
+  } catch (error) {
+    if (!(error instanceof DockerUnavailableError)) throw error;
+    log.warn(`${error.message}; sampling the host only`);
+    return null;
+  }
+}

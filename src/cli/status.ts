@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import type { SampleRow } from '../columns.js';
+import type { SettingsFlags } from '../config/settings.js';
+import { addDatabaseOptions, settingsFrom } from './database-options.js';
+import { formatEpoch, formatFields, textTable } from './format.js';
+import { openRing } from './open-ring.js';
+
+interface StatusFlags extends SettingsFlags {
+  config?: string;
+  json?: boolean;
+  failOnStale?: boolean;
+}
+
+/** How many intervals without a sample make a writer quiet. */
+export const STALE_INTERVALS = 3;
+
+export interface WriterStatus {
+  node_name: string;
+  container_name: string | null;
+  last_sample_time: number | null;
+  interval_seconds: number | null;
+  age_seconds: number | null;
+  stale: boolean;
+}
+
+/** Each node's and container's newest row, judged against its own interval (pure). */
+export function writerStatuses(latest: readonly SampleRow[], nowSeconds: number): WriterStatus[] {
+  return latest.map((row) => {
+    const age = row.sample_time === null ? null : nowSeconds - row.sample_time;
+    const interval = row.interval_seconds;
+    return {
+      node_name: row.node_name ?? '',
+      container_name: row.container_name,
+      last_sample_time: row.sample_time,
+      interval_seconds: interval,
+      age_seconds: age,
+      stale: age === null || age > STALE_INTERVALS * Math.max(1, interval ?? 1),
+    };
+  });
+}
+
+export function registerStatus(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command('status')
+      .description(
+        "the ring's state, and every node and container with its newest sample; quiet ones are marked",
+      )
+      .option('--json', 'print one JSON object')
+      .option(
+        '--fail-on-stale',
+        `exit with code 3 when a node or container has been quiet for ${STALE_INTERVALS} intervals`,
+      ),
+  ).action(async (flags: StatusFlags) => {
+    const ring = await openRing(settingsFrom(flags));
+    let writers: WriterStatus[];
+    try {
+      const state = await ring.store.state();
+      writers = writerStatuses(await ring.store.latest(), Date.now() / 1000);
+      if (flags.json) {
+        const { latest: _latest, ...fields } = state;
+        process.stdout.write(`${JSON.stringify({ ...fields, writers })}\n`);
+      } else {
+        const rows = writers.map((w) => [
+          w.node_name,
+          w.container_name ?? '-',
+          formatEpoch(w.last_sample_time),
+          w.age_seconds === null ? '-' : `${Math.round(w.age_seconds)} s`,
+          w.interval_seconds === null ? '-' : `${w.interval_seconds} s`,
+          w.stale ? 'QUIET' : 'ok',
+        ]);
+        process.stdout.write(
+          `${formatFields(state)}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
+        );
+      }
+    } finally {
+      await ring.close();
+    }
+    if (flags.failOnStale && writers.some((w) => w.stale)) process.exitCode = 3;
+  });
+}
