@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { sampleContainers } from '../collect/docker/index.js';
 import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host.js';
 import type { HostSnapshot } from '../collect/host-snapshot.js';
 import { DEFAULTS } from '../defaults.js';
@@ -19,6 +21,9 @@ interface SampleOptions {
   diskExclude?: string[];
   netInclude?: string[];
   netExclude?: string[];
+  container?: string[];
+  allContainers?: boolean;
+  dockerCli?: boolean;
 }
 
 export function registerSample(program: Command): void {
@@ -44,7 +49,16 @@ export function registerSample(program: Command): void {
       'replay: read the second snapshot from this copy of /proc instead of waiting (with --interval as the time between)',
     )
     .option('--sys-after <dir>', 'replay: the copy of /sys that goes with --proc-after (default: --sys)')
-    .action((options: SampleOptions) => runSample(options));
+    .option(
+      '--container <name>',
+      "print this container's row instead of the host's (repeatable; name or ID)",
+      collectList,
+    )
+    .option('--all-containers', "print every running container's row instead of the host's")
+    .option('--docker-cli', 'read containers through the docker CLI instead of the Engine API')
+    .action((options: SampleOptions) =>
+      options.container || options.allContainers ? runContainerSample(options) : runSample(options),
+    );
 }
 
 async function runSample(options: SampleOptions): Promise<void> {
@@ -67,6 +81,25 @@ async function runSample(options: SampleOptions): Promise<void> {
   for (const error of sample.errors) process.stderr.write(`ringmon: warning: ${error}\n`);
   const row = nodeRow(sample, { nodeName: options.nodeName }, options.interval);
   process.stdout.write(`${options.json ? rowJson(row) : rowTable(row)}\n`);
+}
+
+/** Container rows: two readings `--interval` apart, one row (one JSON line) per container. */
+async function runContainerSample(options: SampleOptions): Promise<void> {
+  if (options.procAfter)
+    throw new RingmonError('--proc-after replays host snapshots; it does not go with --container', 'usage');
+  const rows = await sampleContainers({
+    selectors: options.allContainers ? 'all' : (options.container ?? []),
+    intervalSeconds: options.interval,
+    nodeName: options.nodeName ?? hostname(),
+    forceCli: options.dockerCli,
+  });
+  if (options.json) {
+    for (const row of rows) process.stdout.write(`${rowJson(row)}\n`);
+  } else {
+    process.stdout.write(
+      `${rows.length === 0 ? '(no running containers)' : rows.map(rowTable).join('\n\n')}\n`,
+    );
+  }
 }
 
 async function liveSnapshots(

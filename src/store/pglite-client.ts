@@ -73,10 +73,13 @@ async function initInChild(dir: string, startParams: string[]): Promise<void> {
   }
 }
 
-/** Opens (creating when needed) the PGlite database in a directory, or in memory for `memory://`. */
-export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Promise<SqlClient> {
+/**
+ * Opens (creating when needed) the PGlite database in a directory, or in memory for `memory://`,
+ * with the store's memory settings. The caller owns the instance.
+ */
+export async function openPglite(dataDir: string, tuning: PgliteTuning): Promise<PGlite> {
   const startParams = pgliteStartParams(tuning);
-  const inMemory = dataDir === '' || dataDir.startsWith('memory://');
+  const inMemory = isInMemory(dataDir);
   const dir = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory && !isInitialised(dir)) {
     if (existsSync(dir) && readdirSync(dir).length > 0) {
@@ -88,10 +91,10 @@ export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Prom
     mkdirSync(dir, { recursive: true });
     if (tuning.initInChildProcess !== false) await initInChild(dir, startParams);
   }
-  let db: PGlite;
   try {
-    db = new PGlite(inMemory ? undefined : dir, { startParams });
+    const db = new PGlite(inMemory ? undefined : dir, { startParams });
     await db.waitReady;
+    return db;
   } catch (err) {
     throw new RingStoreError(
       'connect',
@@ -99,7 +102,20 @@ export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Prom
       { cause: err },
     );
   }
-  return wrapPglite(db as unknown as PgliteLike, true, inMemory ? 'memory' : dir);
+}
+
+function isInMemory(dataDir: string): boolean {
+  return dataDir === '' || dataDir.startsWith('memory://');
+}
+
+/** openPglite, wrapped as a SqlClient that closes the database when the store closes. */
+export async function openPgliteDir(dataDir: string, tuning: PgliteTuning): Promise<SqlClient> {
+  const db = await openPglite(dataDir, tuning);
+  return wrapPglite(
+    db as unknown as PgliteLike,
+    true,
+    isInMemory(dataDir) ? 'memory' : path.resolve(dataDir),
+  );
 }
 
 function closedError(target: string): RingStoreError {

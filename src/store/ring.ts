@@ -23,7 +23,7 @@ import type { SampleInput, SampleRow } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { asDriverError, oneLine, RingStoreError } from './errors.js';
 import { latestSql, recentSql, refreshGroupsSql, writeSql } from './ring-sql.js';
-import { toColumnArrays } from './rows.js';
+import { toRowValues } from './rows.js';
 import {
   createGroupsSql,
   createIndexSql,
@@ -129,6 +129,25 @@ export interface RingState {
 }
 
 const DEFAULT_RECENT_LIMIT = 100;
+/** 1,000 rows × 50 parameters stays under PostgreSQL's 65,535 parameters per statement. */
+const MAX_ROWS_PER_STATEMENT = 1000;
+const MAX_PREPARED_ROWS = 64;
+/** The columns the ring's reads filter and sort on: the only statistics the planner needs. */
+const ANALYZED_COLUMNS = [
+  'id',
+  'slot',
+  'sample_time',
+  'master_flag',
+  'node_flag',
+  'node_name',
+  'container_name',
+]
+  .map(quoteIdent)
+  .join(', ');
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 const MAX_RECENT_LIMIT = 1_000_000;
 
 function databaseError(what: string, table: string, err: unknown): unknown {
@@ -251,8 +270,8 @@ export class RingStore {
   readonly #db: SqlClient;
   readonly #names: RingNames;
   readonly #sequence: string;
-  readonly #writePlain: string;
-  readonly #writeRegistering: string;
+  /** Write statements by `rows:register`; the text depends on the batch size. */
+  readonly #writeSql = new Map<string, string>();
   readonly #latestSql: string;
   readonly #useNullForEmpty: boolean;
   readonly #vacuumEvery: number | false | undefined;
@@ -284,8 +303,6 @@ export class RingStore {
     this.#vacuumEvery = init.vacuumEvery;
     this.#now = init.now;
     this.opened = init.opened;
-    this.#writePlain = writeSql(init.names, init.sequence, false);
-    this.#writeRegistering = writeSql(init.names, init.sequence, true);
     this.#latestSql = latestSql(init.names);
   }
 
@@ -355,6 +372,15 @@ export class RingStore {
   }
 
   /**
+   * The store's SQL client, for read-only queries the store does not offer (the dashboard's time
+   * windows, src/web/queries.ts). The store closes it; callers must not.
+   */
+  get sqlClient(): SqlClient {
+    this.#assertOpen();
+    return this.#db;
+  }
+
+  /**
    * Stores a batch (a host row and its containers' rows, say) in one statement and one round trip.
    * Rows are objects keyed by the spec's column names; the ring assigns id and slot. Resolves once
    * the batch is committed; rejects with a RingStoreError, in which case nothing of it was stored.
@@ -363,21 +389,23 @@ export class RingStore {
     this.#assertOpen();
     if (!Array.isArray(rows)) throw new RingStoreError('bad-input', 'write() takes an array of rows');
     if (rows.length === 0) return { written: 0, ids: [] };
-    const params = toColumnArrays(rows, this.#useNullForEmpty);
+    const values = toRowValues(rows, this.#useNullForEmpty);
     const fresh = this.#unregisteredPairs(rows);
     let res: { rows: { id: number }[] };
     try {
-      if (fresh.length === 0) {
-        res = await this.#db.query<{ id: number }>(this.#writePlain, params, { prepare: true });
+      if (values.length <= MAX_ROWS_PER_STATEMENT) {
+        res = await this.#writeChunk(this.#db, values, fresh);
       } else {
-        const sorted = [...fresh].sort((a, b) =>
-          a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1,
-        );
-        params.push(
-          sorted.map((p) => p[0]),
-          sorted.map((p) => p[1]),
-        );
-        res = await this.#db.query<{ id: number }>(this.#writeRegistering, params, { prepare: true });
+        // PostgreSQL binds at most 65,535 parameters per statement: a long backlog goes in chunks,
+        // in one transaction, so that the batch is still stored whole or not at all.
+        res = await this.#db.transaction(async (tx) => {
+          const all: { id: number }[] = [];
+          for (let i = 0; i < values.length; i += MAX_ROWS_PER_STATEMENT) {
+            const chunk = values.slice(i, i + MAX_ROWS_PER_STATEMENT);
+            all.push(...(await this.#writeChunk(tx, chunk, i === 0 ? fresh : [])).rows);
+          }
+          return { rows: all };
+        });
       }
     } catch (err) {
       throw this.#writeError(rows.length, err);
@@ -391,6 +419,26 @@ export class RingStore {
       this.#maybeMaintain(first, last);
     }
     return { written: ids.length, ids };
+  }
+
+  #writeChunk(db: SqlQueryable, values: unknown[][], fresh: [string, string][]) {
+    const register = fresh.length > 0;
+    const key = `${values.length}:${register}`;
+    let sql = this.#writeSql.get(key);
+    if (sql === undefined) {
+      sql = writeSql(this.#names, this.#sequence, values.length, register);
+      this.#writeSql.set(key, sql);
+    }
+    const params: unknown[] = values.flat();
+    if (register) {
+      const sorted = [...fresh].sort((a, b) => (a[0] === b[0] ? compare(a[1], b[1]) : compare(a[0], b[0])));
+      params.push(
+        sorted.map((p) => p[0]),
+        sorted.map((p) => p[1]),
+      );
+    }
+    // Agents write the same few batch sizes over and over; those stay prepared on the connection.
+    return db.query<{ id: number }>(sql, params, { prepare: values.length <= MAX_PREPARED_ROWS });
   }
 
   /** Pairs of this batch the groups table may not hold: never registered by us, or not this lap. */
@@ -637,7 +685,10 @@ export class RingStore {
     this.#assertOpen();
     const t = quoteIdent(this.#names.table);
     try {
-      await this.#db.query(`VACUUM (SKIP_LOCKED${options.analyze ? ', ANALYZE' : ''}) ${t}`);
+      // TRUNCATE OFF: a ring reuses its space, so giving the tail pages back to the file system only
+      // to extend the file again is waste, and truncating needs a lock that stalls the writers.
+      const analyze = options.analyze ? `, ANALYZE) ${t} (${ANALYZED_COLUMNS})` : `) ${t}`;
+      await this.#db.query(`VACUUM (SKIP_LOCKED, TRUNCATE OFF${analyze}`);
       this.#lastVacuumError = null;
     } catch (err) {
       const wrapped = databaseError('vacuuming the ring', this.table, err);
@@ -661,7 +712,7 @@ export class RingStore {
 
   #everyWrites(): number | false {
     if (this.#vacuumEvery !== undefined) return this.#vacuumEvery;
-    return Math.max(200, Math.ceil(this.#capacity / 5));
+    return Math.max(200, Math.ceil(this.#capacity / 4));
   }
 
   /** Starts maintenance when this batch's ids crossed a multiple of `vacuumEvery` (one writer does). */
@@ -669,12 +720,15 @@ export class RingStore {
     const every = this.#everyWrites();
     if (every === false || this.#maintenance !== undefined) return;
     if (Math.floor(lastId / every) === Math.floor((firstId - 1) / every)) return;
-    // Once per lap: statistics (autovacuum may be off, and the planner then knows nothing) and
-    // the list of pairs.
-    const lap = Math.floor(lastId / this.#capacity) !== Math.floor((firstId - 1) / this.#capacity);
+    // On the first lap and every tenth after: statistics (autovacuum may be off, and then the
+    // planner knows nothing) and the list of pairs. A ring's distribution hardly changes from lap
+    // to lap, and ANALYZE costs ten vacuums.
+    const lap = Math.floor(lastId / this.#capacity);
+    const newLap = lap !== Math.floor((firstId - 1) / this.#capacity);
+    const slow = newLap && lap % 10 === 1;
     this.#maintenance = (async () => {
-      await this.vacuum({ analyze: lap });
-      if (lap) await this.refreshGroups();
+      await this.vacuum({ analyze: slow });
+      if (slow) await this.refreshGroups();
     })()
       .catch(() => {
         // Kept in lastVacuumError (state() shows it); a failed vacuum must not fail the writes.

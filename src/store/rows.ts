@@ -1,6 +1,6 @@
 /**
- * Checks a writer's rows against the column list and turns them into one array per column, the
- * shape the write statement binds (`unnest($1::bigint[], $2::boolean[], …)`).
+ * Checks a writer's rows against the column list and turns each into its values in INPUT_COLUMNS
+ * order, as the write statement binds them.
  */
 import type { ColumnSpec, SampleInput } from '../columns.js';
 import { RingStoreError } from './errors.js';
@@ -14,7 +14,7 @@ const INPUT_NAMES = new Set(INPUT_COLUMNS.map((c) => c.name));
 const RING_NAMES = new Set(['id', 'slot']);
 
 function bad(rowIndex: number, message: string): RingStoreError {
-  return new RingStoreError('bad-input', `row ${rowIndex}: ${message}`);
+  return new RingStoreError('bad-input', `rows[${rowIndex}]: ${message}`);
 }
 
 function integerValue(c: ColumnSpec, value: number, rowIndex: number): number {
@@ -52,11 +52,10 @@ function cellValue(c: ColumnSpec, value: unknown, rowIndex: number, emptyMetric:
   }
 }
 
-/** The batch as one array per input column, in INPUT_COLUMNS order. */
-export function toColumnArrays(rows: readonly SampleInput[], useNullForEmpty: boolean): unknown[][] {
-  const arrays: unknown[][] = INPUT_COLUMNS.map(() => new Array<unknown>(rows.length));
+/** Each row's values in INPUT_COLUMNS order; throws a bad-input RingStoreError naming row and column. */
+export function toRowValues(rows: readonly SampleInput[], useNullForEmpty: boolean): unknown[][] {
   const emptyMetric = useNullForEmpty ? null : 0;
-  rows.forEach((row, i) => {
+  return rows.map((row, i) => {
     if (typeof row !== 'object' || row === null) throw bad(i, 'is not an object');
     const record = row as Record<string, unknown>;
     for (const key of Object.keys(record)) {
@@ -79,9 +78,6 @@ export function toColumnArrays(rows: readonly SampleInput[], useNullForEmpty: bo
     if (!record.node_flag && (typeof container !== 'string' || container === '')) {
       throw bad(i, 'a container row (node_flag false) needs a container_name');
     }
-    INPUT_COLUMNS.forEach((c, k) => {
-      (arrays[k] as unknown[])[i] = cellValue(c, record[c.name], i, emptyMetric);
-    });
+    return INPUT_COLUMNS.map((c) => cellValue(c, record[c.name], i, emptyMetric));
   });
-  return arrays;
 }

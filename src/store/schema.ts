@@ -190,12 +190,12 @@ export interface CreateOptions {
 }
 
 /**
- * Per-table autovacuum settings, for servers that run autovacuum (the ring also vacuums itself, see
- * ring.ts). The default trigger (20 % of the table dead) would let a ring grow by a fifth between
- * vacuums; a tenth keeps it tighter.
+ * Per-table settings for servers that run autovacuum (the ring vacuums itself too, see ring.ts):
+ * vacuum after a tenth of the rows died rather than a fifth, and never truncate the table, whose
+ * space the ring reuses anyway.
  */
 const STORAGE_PARAMS =
-  'autovacuum_vacuum_scale_factor = 0.1, autovacuum_vacuum_threshold = 1000, autovacuum_analyze_scale_factor = 0.1';
+  'autovacuum_vacuum_scale_factor = 0.1, autovacuum_vacuum_threshold = 1000, autovacuum_analyze_scale_factor = 0.1, vacuum_truncate = false';
 
 export function createTableSql(names: RingNames, options: Pick<CreateOptions, 'unlogged'>): string {
   const cols = COLUMNS.map((c) => `  ${quoteIdent(c.name)} ${c.sql}`).join(',\n');

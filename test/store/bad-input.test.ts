@@ -98,19 +98,19 @@ forEachBackend('RingStore bad input', (backend: Backend) => {
     const store = await backend.open({ tableName: table, capacity: 10 });
     opened.push(store);
     const cases: [unknown, RegExp][] = [
-      [{ ...hostRow('n', 1), sample_time: undefined }, /row 1: sample_time .* is required/],
-      [{ ...hostRow('n', 1), node_name: '' }, /row 1: node_name is required/],
-      [{ ...hostRow('n', 1), cpu_usr_pct: 5 }, /row 1: unknown column "cpu_usr_pct"/],
-      [{ ...hostRow('n', 1), id: 7 }, /row 1: id is assigned by the ring/],
+      [{ ...hostRow('n', 1), sample_time: undefined }, /rows\[1\]: sample_time .* is required/],
+      [{ ...hostRow('n', 1), node_name: '' }, /rows\[1\]: node_name is required/],
+      [{ ...hostRow('n', 1), cpu_usr_pct: 5 }, /rows\[1\]: unknown column "cpu_usr_pct"/],
+      [{ ...hostRow('n', 1), id: 7 }, /rows\[1\]: id is assigned by the ring/],
       [
         { ...containerRow('n', 'c', 1), container_name: null },
-        /row 1: a container row .* needs a container_name/,
+        /rows\[1\]: a container row .* needs a container_name/,
       ],
-      [{ ...hostRow('n', 1), container_name: 'c' }, /row 1: a host row .* has no container_name/],
-      [{ ...hostRow('n', 1), mem_total_mb: 2 ** 31 }, /row 1: mem_total_mb = 2147483648 is out of range/],
-      [{ ...hostRow('n', 1), cpu_user_pct: '5' }, /row 1: cpu_user_pct must be a number/],
-      [{ ...hostRow('n', 1), cpu_user_pct: 1e39 }, /row 1: cpu_user_pct = 1e\+39 does not fit REAL/],
-      [{ ...hostRow('n', 1), master_flag: 'yes' }, /row 1: master_flag must be true or false/],
+      [{ ...hostRow('n', 1), container_name: 'c' }, /rows\[1\]: a host row .* has no container_name/],
+      [{ ...hostRow('n', 1), mem_total_mb: 2 ** 31 }, /rows\[1\]: mem_total_mb = 2147483648 is out of range/],
+      [{ ...hostRow('n', 1), cpu_user_pct: '5' }, /rows\[1\]: cpu_user_pct must be a number/],
+      [{ ...hostRow('n', 1), cpu_user_pct: 1e39 }, /rows\[1\]: cpu_user_pct = 1e\+39 does not fit REAL/],
+      [{ ...hostRow('n', 1), master_flag: 'yes' }, /rows\[1\]: master_flag must be true or false/],
     ];
     for (const [row, message] of cases) {
       const e = await failure(store.write([hostRow('n', 0), row as SampleInput]));

@@ -14,6 +14,11 @@ function tagged(writer: number, seq: number): SampleInput {
   return hostRow(`writer-${writer}`, 1_700_000_000 + seq, { cpu_total_pct: writer, procs_running: seq });
 }
 
+/** Notes which row got which id (every row of these batches is stored, ids follow the rows' order). */
+function remember(written: Map<number, SampleInput>, ids: number[], rows: SampleInput[]): void {
+  for (const [i, id] of ids.entries()) written.set(id, rows[i]!);
+}
+
 forEachBackend(
   'RingStore under concurrency',
   (backend: Backend) => {
@@ -50,7 +55,7 @@ forEachBackend(
           const res = await store.write(rows);
           // Every row is stored when the batch is shorter than the ring: ids follow the rows' order.
           expect(res.written).toBe(rows.length);
-          res.ids.forEach((id, i) => written.set(id, rows[i]!));
+          remember(written, res.ids, rows);
         }
       })();
     }
@@ -79,7 +84,7 @@ forEachBackend(
             const rows = Array.from({ length: batch }, (_, i) => tagged(w, b * batch + i));
             const res = await store.write(rows);
             expect(res.written).toBe(batch);
-            res.ids.forEach((id, i) => written.set(id, rows[i]!));
+            remember(written, res.ids, rows);
           }
         }),
       );
@@ -196,7 +201,7 @@ forEachBackend(
       const written = new Map<number, SampleInput>();
       for (let i = 0; i < 6; i++) {
         const rows = Array.from({ length: 10 }, (_, k) => tagged(0, i * 10 + k));
-        (await filler.write(rows)).ids.forEach((id, k) => written.set(id, rows[k]!));
+        remember(written, (await filler.write(rows)).ids, rows);
       }
       const app = `ringmon_victim_${process.pid}_${Date.now()}`;
       const victim = await open(table, undefined, app);
@@ -243,7 +248,7 @@ forEachBackend(
       // holds exactly the newest writes again (the killed ids 61…71 are a gap that is overwritten).
       for (let i = 0; i < 6; i++) {
         const rows = Array.from({ length: 10 }, (_, k) => tagged(1, i * 10 + k));
-        (await victim.write(rows)).ids.forEach((id, k) => written.set(id, rows[k]!));
+        remember(written, (await victim.write(rows)).ids, rows);
       }
       const check = await expectNewest(table, written, capacity);
       expect(check.ids[0]).toBeGreaterThan(71);

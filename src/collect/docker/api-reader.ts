@@ -152,7 +152,7 @@ export class EngineApiReader implements ContainerReader {
       version: undefined,
       timeout: undefined,
       // No agent of our own: docker-modem deep-inspects every request's options (for its debug log, even
-      // when off), and an agent holding a dozen stream sockets made that ~3 ms of CPU per request. Node's
+      // when off), and an agent holding ten stream sockets made that 30–50 ms of CPU per request. Node's
       // global agents keep sockets alive and have no socket limit (each stats stream holds one).
     } as Docker.DockerOptions;
     this.#docker = new Docker(opts);

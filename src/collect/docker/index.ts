@@ -7,6 +7,7 @@ export {
   type DockerEndpoint,
   dockerEndpointFromEnv,
   EngineApiReader,
+  type EngineApiReaderOptions,
 } from './api-reader.js';
 export {
   DockerCliReader,
@@ -36,7 +37,7 @@ export {
   readingFromStats,
 } from './formulas.js';
 export { parseHumanSize, parseHumanSizePair, parsePercent } from './human-units.js';
-export type { ContainerProblem, ContainerReader, ReadResult } from './reader.js';
+export type { ContainerProblem, ContainerReader, ReadOptions, ReadResult } from './reader.js';
 export {
   ContainerSampler,
   type ContainerSamplerOptions,

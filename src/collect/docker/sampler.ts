@@ -81,8 +81,9 @@ const defaultWarn = (message: string) => process.stderr.write(`ringmon: warning:
  * Stateful container sampling for the long-running agent. Each `tick()` reads every selected container
  * once (concurrently) and returns one row per running container, with CPU, disk and network rates against
  * that container's previous reading (NULL rates on its first reading, after a restart or when the name
- * now belongs to another container). A missing container gives one warning and is picked up when it
- * appears.
+ * now belongs to another container). A container the engine has nothing new for since the last tick (it
+ * refreshes about once a second) has no row in that tick. A missing container gives one warning and is
+ * picked up when it appears. Call `close()` when done: the API reader holds open streams.
  */
 export class ContainerSampler {
   readonly #reader: ContainerReader;

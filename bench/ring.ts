@@ -1,0 +1,383 @@
+/**
+ * `npm run bench -- ring`: ring writes against plain appends of the same rows, on the local
+ * PostgreSQL, and the embedded PGlite store's rows/s and memory.
+ *
+ * Server cells: batches of 1 and 11 rows, 1 and 8 connections, capacity 10,000 and 1,000,000. Both
+ * tables have the ring's DDL and indexes and start full (capacity rows), so every ring write is an
+ * overwrite. "append" is the best of two plain INSERTs without ring logic: multi-row VALUES and the
+ * ring's own unnest encoding, both prepared as the ring's statement is. Each cell runs WARMUP_S, then
+ * counts rows for MEASURE_S. The ring's own vacuum runs as it would in production. Target (issue 3):
+ * ring ≥ 0.9 × append in every cell.
+ *
+ * PGlite runs in a child process so that its memory is measured alone: a new data directory
+ * (created the store's way, initdb in a grandchild), writes at full speed, RSS sampled as it goes,
+ * then a reopen; once with the store's settings and once with PGlite's defaults.
+ *
+ * Server: RINGMON_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test.
+ * Last line: {"bench":"ring","cells":[{"batch":11,"conns":8,"capacity":1000000,"ring_rows_s":N,"append_rows_s":N},…]}
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import type { SampleInput } from '../src/columns.js';
+import { RingStore } from '../src/store/ring.js';
+import { toRowValues } from '../src/store/rows.js';
+import {
+  arrayType,
+  createIndexSql,
+  createTableSql,
+  INPUT_COLUMNS,
+  quoteIdent,
+  ringNames,
+} from '../src/store/schema.js';
+import { fillSql } from '../test/store/synthetic.js';
+
+const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const WARMUP_S = 1;
+const MEASURE_S = 4;
+const CAPACITIES = [10_000, 1_000_000];
+const CONNS = [1, 8];
+const BATCHES = [1, 11];
+
+interface Cell {
+  batch: number;
+  conns: number;
+  capacity: number;
+  ring_rows_s: number;
+  append_rows_s: number;
+}
+
+/** An agent's tick: one host row and ten container rows with every metric filled. */
+function tickRows(writer: number, t: number): SampleInput[] {
+  const rows: SampleInput[] = [];
+  for (let c = 0; c <= 10; c++) {
+    const row: Record<string, unknown> = {
+      sample_time: 1_800_000_000 + t,
+      // Set, not left to the column default, so that the plain INSERTs store the same rows.
+      master_flag: false,
+      node_flag: c === 0,
+      node_name: `bench-node-${writer}`,
+      container_name: c === 0 ? null : `container-${c}`,
+      source: 'bench',
+      interval_seconds: 1,
+    };
+    for (const col of INPUT_COLUMNS) {
+      if (col.scope === 'identity') continue;
+      row[col.name] = col.ts === 'integer' ? (t * 7 + c) % 4096 : ((t * 13 + c) % 1000) / 10;
+    }
+    rows.push(row as SampleInput);
+  }
+  return rows;
+}
+
+/** Rows for one write of `batch` rows by `writer`, the k-th of its writes. */
+function batchRows(writer: number, k: number, batch: number): SampleInput[] {
+  if (batch === 11) return tickRows(writer, k);
+  const tick = tickRows(writer, Math.floor(k / 11));
+  return [tick[k % 11]!];
+}
+
+/** Runs `conns` loops of `write` for WARMUP_S + MEASURE_S; returns rows per second measured. */
+async function drive(
+  conns: number,
+  batch: number,
+  write: (conn: number, rows: SampleInput[]) => Promise<unknown>,
+): Promise<number> {
+  let counting = false;
+  let stop = false;
+  let rows = 0;
+  const loops = Array.from({ length: conns }, async (_, w) => {
+    let k = 0;
+    while (!stop) {
+      await write(w, batchRows(w, k++, batch));
+      if (counting) rows += batch;
+    }
+  });
+  await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+  counting = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
+  counting = false;
+  const seconds = (performance.now() - t0) / 1000;
+  const counted = rows;
+  stop = true;
+  await Promise.all(loops);
+  return Math.round(counted / seconds);
+}
+
+function valuesSql(table: string, batch: number): string {
+  const cols = ['slot', ...INPUT_COLUMNS.map((c) => c.name)].map(quoteIdent);
+  const width = cols.length;
+  const tuples = Array.from(
+    { length: batch },
+    (_, r) => `(${cols.map((_, c) => `$${r * width + c + 1}`).join(', ')})`,
+  );
+  return `INSERT INTO ${quoteIdent(table)} (${cols.join(', ')}) VALUES ${tuples.join(', ')}`;
+}
+
+function unnestSql(table: string): string {
+  const cols = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
+  const args = INPUT_COLUMNS.map((c, i) => `$${i + 2}::${arrayType(c)}`).join(', ');
+  return `INSERT INTO ${quoteIdent(table)} ("slot", ${cols.join(', ')})
+          SELECT * FROM unnest($1::integer[], ${args}) AS x("slot", ${cols.join(', ')})`;
+}
+
+/** Creates a full ring of `capacity` rows the fast way: fill a bare table, then let the store adopt it. */
+async function fullRing(admin: pg.Client, table: string, capacity: number): Promise<RingStore> {
+  const names = ringNames(table);
+  await admin.query(
+    `DROP TABLE IF EXISTS ${quoteIdent(table)}, ${quoteIdent(names.meta)}, ${quoteIdent(names.groups)}`,
+  );
+  await admin.query(createTableSql(names, { unlogged: false }));
+  for (const sql of fillSql(table, { rows: capacity, nodes: 100, containers: 10 })) await admin.query(sql);
+  const store = await RingStore.open({ db: URL, tableName: table, capacity });
+  await store.vacuum({ analyze: true });
+  return store;
+}
+
+/** The same DDL and indexes, and the same rows, without the ring. */
+async function appendTable(admin: pg.Client, table: string, capacity: number): Promise<void> {
+  const names = ringNames(table);
+  await admin.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+  await admin.query(createTableSql(names, { unlogged: false }));
+  for (const sql of fillSql(table, { rows: capacity, nodes: 100, containers: 10 })) await admin.query(sql);
+  for (const index of names.indexes) await admin.query(createIndexSql(names, index));
+  await admin.query(`VACUUM ANALYZE ${quoteIdent(table)}`);
+}
+
+async function serverCells(): Promise<Cell[]> {
+  const admin = new pg.Client(URL);
+  await admin.connect();
+  const cells: Cell[] = [];
+  try {
+    for (const capacity of CAPACITIES) {
+      const ringTable = `bench_ring_${capacity}`;
+      const appendName = `bench_append_${capacity}`;
+      const t0 = performance.now();
+      const main = await fullRing(admin, ringTable, capacity);
+      await appendTable(admin, appendName, capacity);
+      console.log(
+        `capacity ${capacity}: both tables filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      // Appended rows need unique slots: far above anything a full table holds.
+      let nextSlot = 2_000_000_000;
+      for (const conns of CONNS) {
+        const stores = [main];
+        while (stores.length < conns) stores.push(await RingStore.open({ db: URL, tableName: ringTable }));
+        const clients = await Promise.all(
+          Array.from({ length: conns }, async () => {
+            const c = new pg.Client(URL);
+            await c.connect();
+            return c;
+          }),
+        );
+        for (const batch of BATCHES) {
+          const values = valuesSql(appendName, batch);
+          const unnest = unnestSql(appendName);
+          const appendValues = await drive(conns, batch, (w, rows) => {
+            const params: unknown[] = [];
+            for (const values of toRowValues(rows, true)) params.push(nextSlot++, ...values);
+            return clients[w]!.query({ name: `values_${batch}`, text: values, values: params });
+          });
+          const appendUnnest = await drive(conns, batch, (w, rows) => {
+            const slots = rows.map(() => nextSlot++);
+            const values = toRowValues(rows, true);
+            const columns = INPUT_COLUMNS.map((_, k) => values.map((v) => v[k]));
+            return clients[w]!.query({ name: 'unnest', text: unnest, values: [slots, ...columns] });
+          });
+          const ring = await drive(conns, batch, (w, rows) => stores[w]!.write(rows));
+          await Promise.all(stores.map((s) => s.settle()));
+          const cell = {
+            batch,
+            conns,
+            capacity,
+            ring_rows_s: ring,
+            append_rows_s: Math.max(appendValues, appendUnnest),
+          };
+          cells.push(cell);
+          console.log(
+            `  batch ${String(batch).padStart(2)} conns ${conns}: ring ${ring} rows/s, append VALUES ${appendValues}, append unnest ${appendUnnest} → ring/append ${(ring / cell.append_rows_s).toFixed(2)}`,
+          );
+        }
+        for (const s of stores.slice(1)) await s.close();
+        for (const c of clients) await c.end();
+      }
+      const state = await main.state();
+      console.log(
+        `  ring after the run: ${state.rowsUsed} rows, ${(state.totalBytes / 2 ** 20).toFixed(1)} MiB, last vacuum ${state.lastVacuum?.toISOString() ?? 'never'}`,
+      );
+      await main.close();
+      const names = ringNames(ringTable);
+      await admin.query(
+        `DROP TABLE ${quoteIdent(ringTable)}, ${quoteIdent(names.meta)}, ${quoteIdent(names.groups)}, ${quoteIdent(appendName)}`,
+      );
+    }
+  } finally {
+    await admin.end();
+  }
+  return cells;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PGlite, in a child process
+
+interface PgliteResult {
+  settings: string;
+  createMs: number;
+  rssAfterOpenMiB: number;
+  rows11PerS: number;
+  rows1PerS: number;
+  rssSamplesMiB: number[];
+  rowsWritten: number;
+  rssAfterWritesMiB: number;
+  reopenMs: number;
+  rssAfterReopenMiB: number;
+  ringMiB: number;
+}
+
+const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+
+async function pgliteChild(defaults: boolean): Promise<PgliteResult> {
+  const root = mkdtempSync(path.join(tmpdir(), 'ringmon-bench-pglite-'));
+  const dir = path.join(root, 'data');
+  const connection = defaults
+    ? { pglite: { sharedBuffers: '128MB', initInChildProcess: false } }
+    : { pglite: {} };
+  try {
+    let t0 = performance.now();
+    let store = await RingStore.open({ db: dir, capacity: 10_000, connection });
+    const createMs = Math.round(performance.now() - t0);
+    const rssAfterOpenMiB = rssMiB();
+    const rate = async (batch: number, seconds: number) => {
+      let k = 0;
+      let rows = 0;
+      const start = performance.now();
+      while (performance.now() - start < seconds * 1000) {
+        await store.write(batchRows(0, k++, batch));
+        rows += batch;
+      }
+      return Math.round(rows / ((performance.now() - start) / 1000));
+    };
+    const rows11PerS = await rate(11, 4);
+    const rows1PerS = await rate(1, 4);
+    // A long run: 100,000 rows (10 laps of the ring), RSS every 10,000.
+    const rssSamplesMiB: number[] = [];
+    let written = 0;
+    for (let k = 0; written < 100_000; k++) {
+      await store.write(tickRows(1, k));
+      written += 11;
+      if (written % 10_010 < 11) rssSamplesMiB.push(rssMiB());
+    }
+    await store.settle();
+    const rssAfterWritesMiB = rssMiB();
+    const ringMiB = Math.round(((await store.state()).totalBytes / 2 ** 20) * 10) / 10;
+    await store.close();
+    t0 = performance.now();
+    store = await RingStore.open({ db: dir, connection });
+    const reopenMs = Math.round(performance.now() - t0);
+    await store.write(tickRows(2, 0));
+    await store.recent({ limit: 100 });
+    const rssAfterReopenMiB = rssMiB();
+    await store.close();
+    return {
+      settings: defaults
+        ? "PGlite's defaults (shared_buffers 128MB, initdb in process)"
+        : 'store defaults (shared_buffers 16MB, initdb in a child)',
+      createMs,
+      rssAfterOpenMiB,
+      rows11PerS,
+      rows1PerS,
+      rssSamplesMiB,
+      rowsWritten: written,
+      rssAfterWritesMiB,
+      reopenMs,
+      rssAfterReopenMiB,
+      ringMiB,
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A fresh process that only reopens an existing directory: the agent's restart. */
+async function pgliteReopenChild(): Promise<{ reopenMs: number; rssMiB: number }> {
+  const dir = process.env.RINGMON_BENCH_PGLITE_DIR!;
+  const t0 = performance.now();
+  const store = await RingStore.open({ db: dir });
+  const reopenMs = Math.round(performance.now() - t0);
+  for (let k = 0; k < 2000; k++) await store.write(tickRows(3, k));
+  await store.settle();
+  const rss = rssMiB();
+  await store.close();
+  return { reopenMs, rssMiB: rss };
+}
+
+const run$ = promisify(execFile);
+
+async function inChild<T>(mode: string, env: Record<string, string> = {}): Promise<T> {
+  const self = fileURLToPath(import.meta.url);
+  const { stdout } = await run$(process.execPath, [...process.execArgv, self], {
+    env: { ...process.env, RINGMON_BENCH_RING_CHILD: mode, ...env },
+    maxBuffer: 16 * 2 ** 20,
+    timeout: 600_000,
+  });
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as T;
+}
+
+async function pgliteRows(): Promise<void> {
+  const store = await inChild<PgliteResult>('store');
+  const defaults = await inChild<PgliteResult>('defaults');
+  // A database made by an earlier process, reopened by a new one (an agent restart).
+  const root = mkdtempSync(path.join(tmpdir(), 'ringmon-bench-pglite-'));
+  const dir = path.join(root, 'data');
+  try {
+    const seed = await RingStore.open({ db: dir, capacity: 10_000 });
+    for (let k = 0; k < 1000; k++) await seed.write(tickRows(4, k));
+    await seed.close();
+    const reopen = await inChild<{ reopenMs: number; rssMiB: number }>('reopen', {
+      RINGMON_BENCH_PGLITE_DIR: dir,
+    });
+    console.log('\nPGlite (embedded, capacity 10,000, one process each):');
+    for (const r of [store, defaults]) {
+      console.log(`  ${r.settings}`);
+      console.log(
+        `    create ${r.createMs} ms, RSS after open ${r.rssAfterOpenMiB} MiB; writes: ${r.rows11PerS} rows/s in 11-row batches, ${r.rows1PerS} rows/s single rows`,
+      );
+      console.log(
+        `    RSS while writing ${r.rowsWritten} rows (every 10,010): ${r.rssSamplesMiB.join(', ')} MiB; after: ${r.rssAfterWritesMiB} MiB; ring ${r.ringMiB} MiB`,
+      );
+      console.log(`    reopen in the same process ${r.reopenMs} ms, RSS ${r.rssAfterReopenMiB} MiB`);
+    }
+    console.log(
+      `  a new process reopening an existing ring (store defaults), then 22,000 rows: open ${reopen.reopenMs} ms, RSS ${reopen.rssMiB} MiB`,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  console.log(
+    `ring writes vs plain appends on ${URL.replace(/:[^:@/]*@/, ':***@')} (${WARMUP_S} s warm-up, ${MEASURE_S} s measured per run)`,
+  );
+  const cells = await serverCells();
+  console.log('\n batch  conns  capacity    ring rows/s  append rows/s  ring/append');
+  for (const c of cells) {
+    console.log(
+      ` ${String(c.batch).padStart(5)}  ${String(c.conns).padStart(5)}  ${String(c.capacity).padStart(9)}  ${String(c.ring_rows_s).padStart(12)}  ${String(c.append_rows_s).padStart(13)}  ${(c.ring_rows_s / c.append_rows_s).toFixed(2).padStart(11)}`,
+    );
+  }
+  await pgliteRows();
+  console.log(JSON.stringify({ bench: 'ring', cells }));
+}
+
+const child = process.env.RINGMON_BENCH_RING_CHILD;
+if (child !== undefined) {
+  const result = child === 'reopen' ? await pgliteReopenChild() : await pgliteChild(child === 'defaults');
+  console.log(JSON.stringify(result));
+}

@@ -1,0 +1,127 @@
+/**
+ * `ringmon serve`: the dashboard over the ring the settings name, until SIGINT/SIGTERM.
+ *
+ * The issue spells the dashboard's port `--port`, which the other commands use for PostgreSQL's
+ * (database-options.ts); here the server's port is `--db-port` (or --database-url, PGPORT, the file).
+ * `ringmon run --serve` takes the dashboard flags through addDashboardOptions with `--serve-port`.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { SettingsFlags } from '../config/settings.js';
+import { RingmonError } from '../errors.js';
+import { createLog } from '../log.js';
+import type { RingStore } from '../store/ring.js';
+import {
+  type Dashboard,
+  type DashboardLog,
+  DEFAULT_BIND,
+  DEFAULT_PORT,
+  startDashboard,
+} from '../web/index.js';
+import { settingsFrom } from './database-options.js';
+import { openRing } from './open-ring.js';
+import { parsePort, parseTableName, wholeNumber } from './options.js';
+
+/** Where a token can come from without showing up in `ps`. */
+export const TOKEN_ENV = 'RINGMON_DASHBOARD_TOKEN';
+
+export interface DashboardFlags {
+  bind: string;
+  token?: string;
+  insecure?: boolean;
+}
+
+interface ServeFlags extends Omit<SettingsFlags, 'port'>, DashboardFlags {
+  config?: string;
+  port: number;
+  dbPort?: number;
+}
+
+const parseDashboardPort = wholeNumber('port', 0, 65_535);
+
+function parseBind(text: string): string {
+  if (text.trim() === '' || /[\s/]/.test(text)) {
+    throw new InvalidArgumentError('must be an IP address or host name (e.g. 127.0.0.1 or 0.0.0.0).');
+  }
+  return text;
+}
+
+/** --bind, --token, --insecure, and the port flag under the name given. */
+export function addDashboardOptions(command: Command, portFlag: '--port' | '--serve-port'): Command {
+  return command
+    .option(`${portFlag} <port>`, 'dashboard TCP port (0: any free port)', parseDashboardPort, DEFAULT_PORT)
+    .option('--bind <address>', 'address the dashboard listens on', parseBind, DEFAULT_BIND)
+    .option(
+      '--token <token>',
+      `token every request must carry (Authorization: Bearer, or ?token=); better: ${TOKEN_ENV}`,
+    )
+    .option(
+      '--insecure',
+      'allow a non-loopback --bind without a token: anyone who reaches it reads the ring',
+    );
+}
+
+export function registerServe(program: Command): void {
+  addDashboardOptions(
+    program
+      .command('serve')
+      .description('serve the live dashboard, the JSON API and /metrics over the ring')
+      .option('--config <file>', 'YAML configuration file (flags override it)')
+      .option('--host <host>', 'PostgreSQL server host (or PGHOST); without a server: the embedded store')
+      .option('--db-port <port>', 'PostgreSQL server port (or PGPORT; default 5432)', parsePort)
+      .option('--database <name>', 'database name (or PGDATABASE)')
+      .option('--user <name>', 'user name (or PGUSER)')
+      .option('--password <password>', 'password (better: POSTGRES_PASSWORD or PGPASSWORD)')
+      .option('--database-url <url>', 'postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or DATABASE_URL)')
+      .option(
+        '--data-dir <dir>',
+        'embedded PGlite store (default ~/.local/share/ringmon) when no server is named',
+      )
+      .option('--table <name>', 'ring table name (default monitor_samples_ring)', parseTableName),
+    '--port',
+  ).action((flags: ServeFlags) => runServe(flags));
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const { port, dbPort, bind, token, insecure, ...rest } = flags;
+  const settings = settingsFrom({ ...rest, port: dbPort });
+  const secrets = settings.db.password ? [settings.db.password] : [];
+  const dashboardToken = token ?? tokenFromEnv();
+  if (dashboardToken) secrets.push(dashboardToken);
+  const log = createLog({ level: settings.logLevel, file: settings.logFile, secrets });
+  const ring = await openRing(settings);
+  try {
+    const dashboard = await serveDashboard(ring.store, { port, bind, token: dashboardToken, insecure }, log);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, 'stopping the dashboard');
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await dashboard.close();
+  } finally {
+    await ring.close();
+    log.flush();
+  }
+}
+
+function tokenFromEnv(): string | undefined {
+  const value = process.env[TOKEN_ENV];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Starts the dashboard for a command (serve, run --serve) and says where it is. */
+export async function serveDashboard(
+  store: RingStore,
+  flags: DashboardFlags & { port: number },
+  log: DashboardLog,
+): Promise<Dashboard> {
+  const token = flags.token ?? tokenFromEnv();
+  if (flags.insecure && token !== undefined) {
+    throw new RingmonError('--insecure and a token contradict each other: give one of them', 'usage');
+  }
+  return startDashboard({ store, port: flags.port, bind: flags.bind, token, insecure: flags.insecure, log });
+}

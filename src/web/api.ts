@@ -1,0 +1,197 @@
+/**
+ * The JSON API: GET /api/nodes and GET /api/samples. Query strings are validated with zod before
+ * anything reaches the database; a bad one is a 400 whose body is `{"error": "<one line>"}`.
+ */
+import { z } from 'zod';
+import { METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
+import { DEFAULTS } from '../defaults.js';
+import type { RingStore } from '../store/ring.js';
+import type { WindowQuery, WindowReader, WindowRow } from './queries.js';
+
+/** A request the API refuses, with the status and the one line it answers. */
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Rows a raw read returns at most; beyond that, ask for averages (`step` or `points`). */
+export const MAX_ROWS = 10_000;
+export const DEFAULT_ROWS = 1_000;
+/** Longer names than this are not node or container names but someone probing. */
+export const MAX_NAME_LENGTH = 1_024;
+/** A sample older than this many of its own intervals is shown as stale. */
+export const STALE_INTERVALS = 3;
+
+const METRIC_NAMES = new Set<string>(METRIC_COLUMNS.map((c) => c.name));
+
+const name = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(MAX_NAME_LENGTH, `${what} must be at most ${MAX_NAME_LENGTH} characters`)
+    // PostgreSQL text cannot hold NUL; refusing it here keeps it a 400, not a database error.
+    .refine((v) => !v.includes('\0'), `${what} must not contain NUL characters`);
+
+const wholeNumber = (what: string, min: number, max: number, example: string) => {
+  const message = `${what} must be a whole number from ${min} to ${max} (e.g. ${example})`;
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message);
+};
+
+const samplesSchema = z
+  .strictObject({
+    node: name('node').optional(),
+    container: name('container').optional(),
+    since: wholeNumber('since', 0, Number.MAX_SAFE_INTEGER, '1700000000, epoch seconds').optional(),
+    limit: wholeNumber('limit', 1, MAX_ROWS, '100').optional(),
+    step: wholeNumber('step', 1, 366 * 86_400, '60, seconds per averaged point').optional(),
+    points: wholeNumber('points', 2, MAX_ROWS, '1500').optional(),
+    fields: z
+      .string()
+      .transform((v) => v.split(','))
+      .refine(
+        (list) => list.length > 0 && list.every((f) => METRIC_NAMES.has(f)),
+        'fields must be a comma-separated list of metric column names (e.g. cpu_total_pct,mem_free_mb)',
+      )
+      .transform((list) => [...new Set(list)] as MetricName[])
+      .optional(),
+  })
+  .refine(
+    (p) => p.points === undefined || (p.limit === undefined && p.step === undefined),
+    'points chooses the step and the number of rows itself: give it without limit and step',
+  );
+
+const nodesSchema = z.strictObject({});
+
+export type SamplesParams = z.infer<typeof samplesSchema>;
+
+/** Query string → plain object; a repeated parameter is refused rather than silently picked. */
+function toRecord(query: URLSearchParams): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [key, value] of query) {
+    // The token authenticates the request (auth.ts); it is not a parameter of any endpoint.
+    if (key === 'token') continue;
+    if (Object.hasOwn(record, key))
+      throw new HttpError(400, `parameter ${clip(key)} is given more than once`);
+    record[key] = value;
+  }
+  return record;
+}
+
+function clip(text: string): string {
+  const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  return shown;
+}
+
+function parse<T>(schema: z.ZodType<T>, query: URLSearchParams, allowed: readonly string[]): T {
+  const result = schema.safeParse(toRecord(query));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const list = allowed.length > 0 ? `; allowed: ${allowed.join(', ')}` : '; this endpoint takes none';
+    throw new HttpError(400, `unknown parameter ${issue.keys.map(clip).join(', ')}${list}`);
+  }
+  throw new HttpError(400, issue?.message ?? 'bad parameters');
+}
+
+export function parseSamplesParams(query: URLSearchParams): SamplesParams {
+  return parse(samplesSchema, query, ['node', 'container', 'since', 'limit', 'step', 'points', 'fields']);
+}
+
+export interface SamplesResponse {
+  node: string | null;
+  container: string | null;
+  since: number | null;
+  /** Seconds per averaged row; null when the rows are the ring's own. */
+  step: number | null;
+  count: number;
+  rows: WindowRow[];
+}
+
+/**
+ * GET /api/samples. `node` alone: that node's host rows; with `container`: that container on the
+ * node; `container` alone: that container name on every node; neither: every row. Rows come oldest
+ * first: the newest `limit` (default 1,000) rows at or after `since`; with `step`, averages over
+ * that many seconds instead; with `points`, every row when the window holds no more than that, else
+ * averages over the shortest step that fits.
+ */
+export async function samples(reader: WindowReader, query: URLSearchParams): Promise<SamplesResponse> {
+  const p = parseSamplesParams(query);
+  const window: WindowQuery = { node: p.node, container: p.container, since: p.since, fields: p.fields };
+  let step: number | null = null;
+  let rows: WindowRow[];
+  if (p.points !== undefined) {
+    ({ step, rows } = await reader.chart(window, p.points));
+  } else if (p.step !== undefined) {
+    step = p.step;
+    rows = await reader.averaged(window, p.step, p.limit ?? DEFAULT_ROWS);
+  } else {
+    rows = await reader.raw(window, p.limit ?? DEFAULT_ROWS);
+  }
+  return {
+    node: p.node ?? null,
+    container: p.container ?? null,
+    since: p.since ?? null,
+    step,
+    count: rows.length,
+    rows,
+  };
+}
+
+export interface SeriesState {
+  /** Seconds between the newest sample and now (negative when the writer's clock is ahead). */
+  age_seconds: number | null;
+  /** The newest sample is older than 3 × its interval_seconds. */
+  stale: boolean;
+  latest: SampleRow;
+}
+
+export interface NodeEntry extends Partial<SeriesState> {
+  node: string;
+  /** The node's newest host row; absent when the ring holds only its containers' rows. */
+  latest?: SampleRow;
+  containers: (SeriesState & { container: string })[];
+}
+
+export interface NodesResponse {
+  /** The server's clock, epoch seconds, which ages and staleness are measured against. */
+  now: number;
+  stale_after_intervals: number;
+  nodes: NodeEntry[];
+}
+
+export function seriesState(row: SampleRow, nowSeconds: number): SeriesState {
+  const t = row.sample_time === null ? null : Number(row.sample_time);
+  const interval = Number(row.interval_seconds ?? DEFAULTS.intervalSeconds) || DEFAULTS.intervalSeconds;
+  const age = t === null ? null : nowSeconds - t;
+  return { age_seconds: age, stale: age === null || age > STALE_INTERVALS * interval, latest: row };
+}
+
+/** GET /api/nodes: every node with its newest host row and its containers' newest rows. */
+export async function nodes(store: RingStore, query: URLSearchParams, nowMs: number): Promise<NodesResponse> {
+  parse(nodesSchema, query, []);
+  const now = Math.floor(nowMs / 1000);
+  const byNode = new Map<string, NodeEntry>();
+  const entry = (node: string) => {
+    let e = byNode.get(node);
+    if (e === undefined) {
+      e = { node, containers: [] };
+      byNode.set(node, e);
+    }
+    return e;
+  };
+  for (const row of await store.latest()) {
+    const e = entry(String(row.node_name));
+    if (row.node_flag) Object.assign(e, seriesState(row, now));
+    else e.containers.push({ container: String(row.container_name), ...seriesState(row, now) });
+  }
+  const nodes = [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  for (const n of nodes) n.containers.sort((a, b) => (a.container < b.container ? -1 : 1));
+  return { now, stale_after_intervals: STALE_INTERVALS, nodes };
+}

@@ -1,0 +1,26 @@
+/**
+ * The dashboard as a library: `startDashboard({ store })` serves the pages, the JSON API and
+ * /metrics over a RingStore; `ringmon serve` and `ringmon run --serve` call it.
+ */
+export {
+  HttpError,
+  MAX_ROWS,
+  type NodeEntry,
+  type NodesResponse,
+  type SamplesResponse,
+  type SeriesState,
+  STALE_INTERVALS,
+} from './api.js';
+export { MAX_CHART_POINTS } from './assets.js';
+export { isLoopback, MIN_TOKEN_LENGTH } from './auth.js';
+export { type ChartSpec, CONTAINER_CHARTS, NODE_CHARTS } from './charts.js';
+export {
+  type Dashboard,
+  type DashboardLog,
+  type DashboardOptions,
+  DEFAULT_BIND,
+  DEFAULT_PORT,
+  startDashboard,
+} from './dashboard.js';
+export { METRIC_FAMILIES, type MetricFamily, renderMetrics } from './metrics.js';
+export { type WindowQuery, WindowReader, type WindowResult, type WindowRow } from './queries.js';
