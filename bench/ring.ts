@@ -4,14 +4,16 @@
  *
  * Server cells: batches of 1 and 11 rows, 1 and 8 connections, capacity 10,000 and 1,000,000. Both
  * tables have the ring's DDL and indexes and start full (capacity rows), so every ring write is an
- * overwrite. "append" is the best of two plain INSERTs without ring logic: multi-row VALUES and the
- * ring's own unnest encoding, both prepared as the ring's statement is. Each cell runs WARMUP_S, then
- * counts rows for MEASURE_S. The ring's own vacuum runs as it would in production. Target (issue 3):
- * ring ≥ 0.9 × append in every cell.
+ * overwrite. "append" is a plain multi-row INSERT … VALUES of the same rows, prepared as the ring's
+ * statement is, without ring logic. The ring's own vacuum runs as in production. Other work on a
+ * shared machine makes single runs noisy, so each cell alternates append and ring ROUNDS times
+ * (WARMUP_S, then MEASURE_S counted) and reports the median of each. Target (issue 3): ring ≥ 0.9 ×
+ * append in every cell.
  *
- * PGlite runs in a child process so that its memory is measured alone: a new data directory
- * (created the store's way, initdb in a grandchild), writes at full speed, RSS sampled as it goes,
- * then a reopen; once with the store's settings and once with PGlite's defaults.
+ * PGlite runs in child processes, so that each configuration's memory is measured alone: a new
+ * data directory, writes at full speed, RSS sampled while 55,000 rows go by (5.5 laps of a
+ * 10,000-row ring), then a reopen. The children run under tsx, which adds about 30 MiB to RSS
+ * over plain node (measured: 71 vs 39 MiB at start); the table prints that baseline too.
  *
  * Server: RINGMON_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test.
  * Last line: {"bench":"ring","cells":[{"batch":11,"conns":8,"capacity":1000000,"ring_rows_s":N,"append_rows_s":N},…]}
@@ -26,19 +28,14 @@ import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
 import { RingStore } from '../src/store/ring.js';
 import { toRowValues } from '../src/store/rows.js';
-import {
-  arrayType,
-  createIndexSql,
-  createTableSql,
-  INPUT_COLUMNS,
-  quoteIdent,
-  ringNames,
-} from '../src/store/schema.js';
+import { createIndexSql, createTableSql, INPUT_COLUMNS, quoteIdent, ringNames } from '../src/store/schema.js';
+import type { PgliteTuning } from '../src/store/sql-client.js';
 import { fillSql } from '../test/store/synthetic.js';
 
 const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const WARMUP_S = 1;
-const MEASURE_S = 4;
+const WARMUP_S = 0.5;
+const MEASURE_S = 2;
+const ROUNDS = 3;
 const CAPACITIES = [10_000, 1_000_000];
 const CONNS = [1, 8];
 const BATCHES = [1, 11];
@@ -74,12 +71,13 @@ function tickRows(writer: number, t: number): SampleInput[] {
   return rows;
 }
 
-/** Rows for one write of `batch` rows by `writer`, the k-th of its writes. */
+/** Rows for the k-th write of `batch` rows by `writer`. */
 function batchRows(writer: number, k: number, batch: number): SampleInput[] {
   if (batch === 11) return tickRows(writer, k);
-  const tick = tickRows(writer, Math.floor(k / 11));
-  return [tick[k % 11]!];
+  return [tickRows(writer, Math.floor(k / 11))[k % 11]!];
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Runs `conns` loops of `write` for WARMUP_S + MEASURE_S; returns rows per second measured. */
 async function drive(
@@ -119,27 +117,22 @@ function valuesSql(table: string, batch: number): string {
   return `INSERT INTO ${quoteIdent(table)} (${cols.join(', ')}) VALUES ${tuples.join(', ')}`;
 }
 
-function unnestSql(table: string): string {
-  const cols = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
-  const args = INPUT_COLUMNS.map((c, i) => `$${i + 2}::${arrayType(c)}`).join(', ');
-  return `INSERT INTO ${quoteIdent(table)} ("slot", ${cols.join(', ')})
-          SELECT * FROM unnest($1::integer[], ${args}) AS x("slot", ${cols.join(', ')})`;
+async function dropRing(admin: pg.Client, table: string): Promise<void> {
+  const n = ringNames(table);
+  await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups].map(quoteIdent).join(', ')}`);
 }
 
-/** Creates a full ring of `capacity` rows the fast way: fill a bare table, then let the store adopt it. */
+/** A full ring of `capacity` rows, made the fast way: fill a bare table, then let the store adopt it. */
 async function fullRing(admin: pg.Client, table: string, capacity: number): Promise<RingStore> {
-  const names = ringNames(table);
-  await admin.query(
-    `DROP TABLE IF EXISTS ${quoteIdent(table)}, ${quoteIdent(names.meta)}, ${quoteIdent(names.groups)}`,
-  );
-  await admin.query(createTableSql(names, { unlogged: false }));
+  await dropRing(admin, table);
+  await admin.query(createTableSql(ringNames(table), { unlogged: false }));
   for (const sql of fillSql(table, { rows: capacity, nodes: 100, containers: 10 })) await admin.query(sql);
   const store = await RingStore.open({ db: URL, tableName: table, capacity });
   await store.vacuum({ analyze: true });
   return store;
 }
 
-/** The same DDL and indexes, and the same rows, without the ring. */
+/** The same DDL, indexes and rows, without the ring. */
 async function appendTable(admin: pg.Client, table: string, capacity: number): Promise<void> {
   const names = ringNames(table);
   await admin.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
@@ -163,7 +156,7 @@ async function serverCells(): Promise<Cell[]> {
       console.log(
         `capacity ${capacity}: both tables filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
-      // Appended rows need unique slots: far above anything a full table holds.
+      // Appended rows need slots no full table holds.
       let nextSlot = 2_000_000_000;
       for (const conns of CONNS) {
         const stores = [main];
@@ -177,30 +170,23 @@ async function serverCells(): Promise<Cell[]> {
         );
         for (const batch of BATCHES) {
           const values = valuesSql(appendName, batch);
-          const unnest = unnestSql(appendName);
-          const appendValues = await drive(conns, batch, (w, rows) => {
-            const params: unknown[] = [];
-            for (const values of toRowValues(rows, true)) params.push(nextSlot++, ...values);
-            return clients[w]!.query({ name: `values_${batch}`, text: values, values: params });
-          });
-          const appendUnnest = await drive(conns, batch, (w, rows) => {
-            const slots = rows.map(() => nextSlot++);
-            const values = toRowValues(rows, true);
-            const columns = INPUT_COLUMNS.map((_, k) => values.map((v) => v[k]));
-            return clients[w]!.query({ name: 'unnest', text: unnest, values: [slots, ...columns] });
-          });
-          const ring = await drive(conns, batch, (w, rows) => stores[w]!.write(rows));
-          await Promise.all(stores.map((s) => s.settle()));
-          const cell = {
-            batch,
-            conns,
-            capacity,
-            ring_rows_s: ring,
-            append_rows_s: Math.max(appendValues, appendUnnest),
-          };
+          const append: number[] = [];
+          const ring: number[] = [];
+          for (let round = 0; round < ROUNDS; round++) {
+            append.push(
+              await drive(conns, batch, (w, rows) => {
+                const params: unknown[] = [];
+                for (const v of toRowValues(rows, true)) params.push(nextSlot++, ...v);
+                return clients[w]!.query({ name: `values_${batch}`, text: values, values: params });
+              }),
+            );
+            ring.push(await drive(conns, batch, (w, rows) => stores[w]!.write(rows)));
+            await Promise.all(stores.map((s) => s.settle()));
+          }
+          const cell = { batch, conns, capacity, ring_rows_s: median(ring), append_rows_s: median(append) };
           cells.push(cell);
           console.log(
-            `  batch ${String(batch).padStart(2)} conns ${conns}: ring ${ring} rows/s, append VALUES ${appendValues}, append unnest ${appendUnnest} → ring/append ${(ring / cell.append_rows_s).toFixed(2)}`,
+            `  batch ${String(batch).padStart(2)}, ${conns} conn: append ${append.join(' / ')}, ring ${ring.join(' / ')} rows/s → medians ${(cell.ring_rows_s / cell.append_rows_s).toFixed(2)}`,
           );
         }
         for (const s of stores.slice(1)) await s.close();
@@ -208,13 +194,11 @@ async function serverCells(): Promise<Cell[]> {
       }
       const state = await main.state();
       console.log(
-        `  ring after the run: ${state.rowsUsed} rows, ${(state.totalBytes / 2 ** 20).toFixed(1)} MiB, last vacuum ${state.lastVacuum?.toISOString() ?? 'never'}`,
+        `  ring after the runs: ${state.rowsUsed} rows, ${(state.totalBytes / 2 ** 20).toFixed(1)} MiB, last vacuum ${state.lastVacuum?.toISOString() ?? 'never'}`,
       );
       await main.close();
-      const names = ringNames(ringTable);
-      await admin.query(
-        `DROP TABLE ${quoteIdent(ringTable)}, ${quoteIdent(names.meta)}, ${quoteIdent(names.groups)}, ${quoteIdent(appendName)}`,
-      );
+      await dropRing(admin, ringTable);
+      await admin.query(`DROP TABLE ${quoteIdent(appendName)}`);
     }
   } finally {
     await admin.end();
@@ -223,33 +207,43 @@ async function serverCells(): Promise<Cell[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PGlite, in a child process
+// PGlite, in child processes
 
 interface PgliteResult {
-  settings: string;
+  rssBaselineMiB: number;
   createMs: number;
   rssAfterOpenMiB: number;
   rows11PerS: number;
   rows1PerS: number;
   rssSamplesMiB: number[];
   rowsWritten: number;
-  rssAfterWritesMiB: number;
+  ringMiB: number;
   reopenMs: number;
   rssAfterReopenMiB: number;
-  ringMiB: number;
 }
 
 const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
-async function pgliteChild(defaults: boolean): Promise<PgliteResult> {
+const CONFIGS: Record<string, { label: string; tuning: PgliteTuning }> = {
+  store: { label: 'store defaults (shared_buffers 16MB, initdb in a child, baseline wasm)', tuning: {} },
+  optimized: {
+    label: 'store defaults but optimised wasm (optimizeWasm: true)',
+    tuning: { optimizeWasm: true },
+  },
+  defaults: {
+    label: "PGlite's own defaults (shared_buffers 128MB, initdb in process, optimised wasm)",
+    tuning: { sharedBuffers: '128MB', initInChildProcess: false, optimizeWasm: true },
+  },
+};
+
+async function pgliteChild(config: string): Promise<PgliteResult> {
+  const tuning = CONFIGS[config]!.tuning;
   const root = mkdtempSync(path.join(tmpdir(), 'ringmon-bench-pglite-'));
   const dir = path.join(root, 'data');
-  const connection = defaults
-    ? { pglite: { sharedBuffers: '128MB', initInChildProcess: false } }
-    : { pglite: {} };
+  const rssBaselineMiB = rssMiB();
   try {
     let t0 = performance.now();
-    let store = await RingStore.open({ db: dir, capacity: 10_000, connection });
+    let store = await RingStore.open({ db: dir, capacity: 10_000, connection: { pglite: tuning } });
     const createMs = Math.round(performance.now() - t0);
     const rssAfterOpenMiB = rssMiB();
     const rate = async (batch: number, seconds: number) => {
@@ -262,99 +256,91 @@ async function pgliteChild(defaults: boolean): Promise<PgliteResult> {
       }
       return Math.round(rows / ((performance.now() - start) / 1000));
     };
-    const rows11PerS = await rate(11, 4);
-    const rows1PerS = await rate(1, 4);
-    // A long run: 100,000 rows (10 laps of the ring), RSS every 10,000.
+    const rows11PerS = await rate(11, 3);
+    const rows1PerS = await rate(1, 3);
     const rssSamplesMiB: number[] = [];
     let written = 0;
-    for (let k = 0; written < 100_000; k++) {
+    for (let k = 0; written < 55_000; k++) {
       await store.write(tickRows(1, k));
       written += 11;
-      if (written % 10_010 < 11) rssSamplesMiB.push(rssMiB());
+      if (written % 11_000 === 0) rssSamplesMiB.push(rssMiB());
     }
     await store.settle();
-    const rssAfterWritesMiB = rssMiB();
     const ringMiB = Math.round(((await store.state()).totalBytes / 2 ** 20) * 10) / 10;
     await store.close();
     t0 = performance.now();
-    store = await RingStore.open({ db: dir, connection });
+    store = await RingStore.open({ db: dir, connection: { pglite: tuning } });
     const reopenMs = Math.round(performance.now() - t0);
-    await store.write(tickRows(2, 0));
+    for (let k = 0; k < 100; k++) await store.write(tickRows(2, k));
     await store.recent({ limit: 100 });
     const rssAfterReopenMiB = rssMiB();
     await store.close();
     return {
-      settings: defaults
-        ? "PGlite's defaults (shared_buffers 128MB, initdb in process)"
-        : 'store defaults (shared_buffers 16MB, initdb in a child)',
+      rssBaselineMiB,
       createMs,
       rssAfterOpenMiB,
       rows11PerS,
       rows1PerS,
       rssSamplesMiB,
       rowsWritten: written,
-      rssAfterWritesMiB,
+      ringMiB,
       reopenMs,
       rssAfterReopenMiB,
-      ringMiB,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
-/** A fresh process that only reopens an existing directory: the agent's restart. */
-async function pgliteReopenChild(): Promise<{ reopenMs: number; rssMiB: number }> {
-  const dir = process.env.RINGMON_BENCH_PGLITE_DIR!;
+/** A new process that reopens a directory an earlier one made: the agent's restart. */
+async function pgliteReopenChild(): Promise<{ rssBaselineMiB: number; reopenMs: number; rssMiB: number }> {
+  const rssBaselineMiB = rssMiB();
   const t0 = performance.now();
-  const store = await RingStore.open({ db: dir });
+  const store = await RingStore.open({ db: process.env.RINGMON_BENCH_PGLITE_DIR! });
   const reopenMs = Math.round(performance.now() - t0);
   for (let k = 0; k < 2000; k++) await store.write(tickRows(3, k));
   await store.settle();
   const rss = rssMiB();
   await store.close();
-  return { reopenMs, rssMiB: rss };
+  return { rssBaselineMiB, reopenMs, rssMiB: rss };
 }
 
-const run$ = promisify(execFile);
+const execFileP = promisify(execFile);
 
 async function inChild<T>(mode: string, env: Record<string, string> = {}): Promise<T> {
   const self = fileURLToPath(import.meta.url);
-  const { stdout } = await run$(process.execPath, [...process.execArgv, self], {
+  // execArgv carries tsx's loader, so the child runs this same TypeScript file.
+  const { stdout } = await execFileP(process.execPath, [...process.execArgv, self], {
     env: { ...process.env, RINGMON_BENCH_RING_CHILD: mode, ...env },
     maxBuffer: 16 * 2 ** 20,
     timeout: 600_000,
   });
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(last) as T;
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
 }
 
 async function pgliteRows(): Promise<void> {
-  const store = await inChild<PgliteResult>('store');
-  const defaults = await inChild<PgliteResult>('defaults');
-  // A database made by an earlier process, reopened by a new one (an agent restart).
+  console.log('\nPGlite (embedded, capacity 10,000, each configuration in its own process):');
+  for (const [name, config] of Object.entries(CONFIGS)) {
+    const r = await inChild<PgliteResult>(name);
+    console.log(`  ${config.label}`);
+    console.log(
+      `    RSS before opening ${r.rssBaselineMiB} MiB; create ${r.createMs} ms, RSS after ${r.rssAfterOpenMiB} MiB; ${r.rows11PerS} rows/s in 11-row batches, ${r.rows1PerS} rows/s single rows`,
+    );
+    console.log(
+      `    RSS every 11,000 of ${r.rowsWritten} rows: ${r.rssSamplesMiB.join(', ')} MiB (ring ${r.ringMiB} MiB on disk); reopened in ${r.reopenMs} ms, RSS ${r.rssAfterReopenMiB} MiB`,
+    );
+  }
   const root = mkdtempSync(path.join(tmpdir(), 'ringmon-bench-pglite-'));
   const dir = path.join(root, 'data');
   try {
     const seed = await RingStore.open({ db: dir, capacity: 10_000 });
     for (let k = 0; k < 1000; k++) await seed.write(tickRows(4, k));
     await seed.close();
-    const reopen = await inChild<{ reopenMs: number; rssMiB: number }>('reopen', {
+    const reopen = await inChild<{ rssBaselineMiB: number; reopenMs: number; rssMiB: number }>('reopen', {
       RINGMON_BENCH_PGLITE_DIR: dir,
     });
-    console.log('\nPGlite (embedded, capacity 10,000, one process each):');
-    for (const r of [store, defaults]) {
-      console.log(`  ${r.settings}`);
-      console.log(
-        `    create ${r.createMs} ms, RSS after open ${r.rssAfterOpenMiB} MiB; writes: ${r.rows11PerS} rows/s in 11-row batches, ${r.rows1PerS} rows/s single rows`,
-      );
-      console.log(
-        `    RSS while writing ${r.rowsWritten} rows (every 10,010): ${r.rssSamplesMiB.join(', ')} MiB; after: ${r.rssAfterWritesMiB} MiB; ring ${r.ringMiB} MiB`,
-      );
-      console.log(`    reopen in the same process ${r.reopenMs} ms, RSS ${r.rssAfterReopenMiB} MiB`);
-    }
     console.log(
-      `  a new process reopening an existing ring (store defaults), then 22,000 rows: open ${reopen.reopenMs} ms, RSS ${reopen.rssMiB} MiB`,
+      `  a new process reopening a ring an earlier one made (store defaults): RSS before ${reopen.rssBaselineMiB} MiB, open ${reopen.reopenMs} ms, RSS after 22,000 more rows ${reopen.rssMiB} MiB`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -363,7 +349,7 @@ async function pgliteRows(): Promise<void> {
 
 export async function run(): Promise<void> {
   console.log(
-    `ring writes vs plain appends on ${URL.replace(/:[^:@/]*@/, ':***@')} (${WARMUP_S} s warm-up, ${MEASURE_S} s measured per run)`,
+    `ring writes vs plain appends on ${URL.replace(/:[^:@/]*@/, ':***@')} (${ROUNDS} rounds of ${WARMUP_S} s warm-up + ${MEASURE_S} s per cell and kind)`,
   );
   const cells = await serverCells();
   console.log('\n batch  conns  capacity    ring rows/s  append rows/s  ring/append');
@@ -378,6 +364,6 @@ export async function run(): Promise<void> {
 
 const child = process.env.RINGMON_BENCH_RING_CHILD;
 if (child !== undefined) {
-  const result = child === 'reopen' ? await pgliteReopenChild() : await pgliteChild(child === 'defaults');
+  const result = child === 'reopen' ? await pgliteReopenChild() : await pgliteChild(child);
   console.log(JSON.stringify(result));
 }

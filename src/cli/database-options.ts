@@ -3,12 +3,15 @@ import { loadConfigFile } from '../config/load-file.js';
 import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
 import { parsePort, parseTableName } from './options.js';
 
-/** The flags that say where the ring is; every command that reads or writes it takes them. */
-export function addDatabaseOptions(command: Command): Command {
+/**
+ * The flags that say where the ring is; every command that reads or writes it takes them.
+ * `serve` gives `--port` to the dashboard, so its PostgreSQL port is `--db-port`.
+ */
+export function addDatabaseOptions(command: Command, portFlag: '--port' | '--db-port' = '--port'): Command {
   return command
     .option('--config <file>', 'YAML configuration file (flags override it)')
     .option('--host <host>', 'PostgreSQL server host (or PGHOST); without a server: the embedded store')
-    .option('--port <port>', 'PostgreSQL server port (or PGPORT; default 5432)', parsePort)
+    .option(`${portFlag} <port>`, 'PostgreSQL server port (or PGPORT; default 5432)', parsePort)
     .option('--database <name>', 'database name (or PGDATABASE)')
     .option('--user <name>', 'user name (or PGUSER)')
     .option('--password <password>', 'password (better: POSTGRES_PASSWORD or PGPASSWORD)')

@@ -6,6 +6,7 @@ import { registerMaintenance } from './maintenance.js';
 import { registerRecent } from './recent.js';
 import { registerRun } from './run.js';
 import { registerSample } from './sample.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerMaintenance(program);
   registerContainers(program);
+  registerServe(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -2,17 +2,31 @@ import type { Command } from 'commander';
 import { Agent, type SampleSource } from '../agent/agent.js';
 import { ContainerSource } from '../agent/container-source.js';
 import { HostSource } from '../agent/host-source.js';
+import { ringSink } from '../agent/ring-sink.js';
 import { DockerUnavailableError } from '../collect/docker/index.js';
 import type { Settings, SettingsFlags } from '../config/settings.js';
 import { createLog } from '../log.js';
 import type { RingStore } from '../store/ring.js';
+import type { Dashboard } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { openRing } from './open-ring.js';
 import { collectList, parseCapacity, parseSeconds, wholeNumber } from './options.js';
+import {
+  addDashboardOptions,
+  checkDashboardAccess,
+  type DashboardFlags,
+  serveDashboard,
+  tokenFromEnv,
+} from './serve.js';
 
-interface RunFlags extends SettingsFlags {
+interface RunFlags extends SettingsFlags, DashboardFlags {
   config?: string;
+  serve?: boolean;
+  servePort: number;
 }
+
+/** The dashboard `run --serve` starts beside the agent. */
+type DashboardSettings = DashboardFlags & { port: number };
 
 /** Adds the agent's flags (the spec's, plus ringmon's) to a command. */
 export function addAgentOptions(command: Command): Command {
@@ -57,12 +71,14 @@ export function registerRun(program: Command): void {
 }
 
 /** Runs the agent until SIGINT/SIGTERM or --samples; resolves when everything is flushed and closed. */
-export async function runAgent(settings: Settings): Promise<void> {
-  const secrets = settings.db.password ? [settings.db.password] : [];
+export async function runAgent(settings: Settings, web?: DashboardSettings): Promise<void> {
+  const secrets = [settings.db.password, web?.token].filter((s): s is string => typeof s === 'string');
   const log = createLog({ level: settings.logLevel, file: settings.logFile, secrets });
   const ring = await openRing(settings, { serve: true, applyCapacity: settings.master });
   const sources: SampleSource[] = [];
+  let dashboard: Dashboard | undefined;
   try {
+    if (web) dashboard = await serveDashboard(ring.store, web, log);
     warnCapacity(settings, ring.store, log);
     sources.push(
       new HostSource({
@@ -102,7 +118,7 @@ export async function runAgent(settings: Settings): Promise<void> {
     );
     const summary = await new Agent({
       sources,
-      sink: ring.store,
+      sink: ringSink(ring.store),
       log,
       bufferRows: settings.bufferRows,
       samples: settings.samples,
@@ -111,6 +127,7 @@ export async function runAgent(settings: Settings): Promise<void> {
     process.off('SIGTERM', stop);
     log.info(summary, 'agent stopped');
   } finally {
+    await dashboard?.close();
     await ring.close();
     log.flush();
   }

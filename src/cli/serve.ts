@@ -10,6 +10,7 @@ import type { SettingsFlags } from '../config/settings.js';
 import { RingmonError } from '../errors.js';
 import { createLog } from '../log.js';
 import type { RingStore } from '../store/ring.js';
+import { accessPolicy } from '../web/auth.js';
 import {
   type Dashboard,
   type DashboardLog,
@@ -17,7 +18,7 @@ import {
   DEFAULT_PORT,
   startDashboard,
 } from '../web/index.js';
-import { settingsFrom } from './database-options.js';
+import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { openRing } from './open-ring.js';
 import { parsePort, parseTableName, wholeNumber } from './options.js';
 
@@ -62,21 +63,12 @@ export function addDashboardOptions(command: Command, portFlag: '--port' | '--se
 
 export function registerServe(program: Command): void {
   addDashboardOptions(
-    program
-      .command('serve')
-      .description('serve the live dashboard, the JSON API and /metrics over the ring')
-      .option('--config <file>', 'YAML configuration file (flags override it)')
-      .option('--host <host>', 'PostgreSQL server host (or PGHOST); without a server: the embedded store')
-      .option('--db-port <port>', 'PostgreSQL server port (or PGPORT; default 5432)', parsePort)
-      .option('--database <name>', 'database name (or PGDATABASE)')
-      .option('--user <name>', 'user name (or PGUSER)')
-      .option('--password <password>', 'password (better: POSTGRES_PASSWORD or PGPASSWORD)')
-      .option('--database-url <url>', 'postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or DATABASE_URL)')
-      .option(
-        '--data-dir <dir>',
-        'embedded PGlite store (default ~/.local/share/ringmon) when no server is named',
-      )
-      .option('--table <name>', 'ring table name (default monitor_samples_ring)', parseTableName),
+    addDatabaseOptions(
+      program
+        .command('serve')
+        .description('serve the live dashboard, the JSON API and /metrics over the ring'),
+      '--db-port',
+    ),
     '--port',
   ).action((flags: ServeFlags) => runServe(flags));
 }
@@ -86,6 +78,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const settings = settingsFrom({ ...rest, port: dbPort });
   const secrets = settings.db.password ? [settings.db.password] : [];
   const dashboardToken = token ?? tokenFromEnv();
+  // Refused before the ring is opened, which can take seconds.
+  checkDashboardAccess({ bind, token: dashboardToken, insecure });
   if (dashboardToken) secrets.push(dashboardToken);
   const log = createLog({ level: settings.logLevel, file: settings.logFile, secrets });
   const ring = await openRing(settings);
@@ -108,7 +102,19 @@ async function runServe(flags: ServeFlags): Promise<void> {
   }
 }
 
-function tokenFromEnv(): string | undefined {
+/** Refuses a bad bind, token or insecure combination (RingmonError, usage) before anything is opened. */
+export function checkDashboardAccess(options: {
+  bind: string;
+  token: string | undefined;
+  insecure: boolean | undefined;
+}): void {
+  if (options.insecure && options.token !== undefined) {
+    throw new RingmonError('--insecure and a token contradict each other: give one of them', 'usage');
+  }
+  accessPolicy(options);
+}
+
+export function tokenFromEnv(): string | undefined {
   const value = process.env[TOKEN_ENV];
   return value === undefined || value === '' ? undefined : value;
 }
@@ -120,8 +126,6 @@ export async function serveDashboard(
   log: DashboardLog,
 ): Promise<Dashboard> {
   const token = flags.token ?? tokenFromEnv();
-  if (flags.insecure && token !== undefined) {
-    throw new RingmonError('--insecure and a token contradict each other: give one of them', 'usage');
-  }
+  checkDashboardAccess({ bind: flags.bind, token, insecure: flags.insecure });
   return startDashboard({ store, port: flags.port, bind: flags.bind, token, insecure: flags.insecure, log });
 }

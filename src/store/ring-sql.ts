@@ -6,10 +6,13 @@
 import { COLUMNS } from '../columns.js';
 import { columnShape, INPUT_COLUMNS, quoteIdent, quoteLiteral, type RingNames } from './schema.js';
 
-const SELECT_LIST = COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+const ALL_COLUMNS = COLUMNS.map((c) => c.name);
+/** What state() needs of the newest rows: who and when (and id, which breaks ties). */
+const WHO_AND_WHEN = ['id', 'node_name', 'container_name', 'sample_time'];
+const SELECT_LIST = selectList(ALL_COLUMNS);
 
-function selectList(alias?: string): string {
-  return alias === undefined ? SELECT_LIST : COLUMNS.map((c) => `${alias}.${quoteIdent(c.name)}`).join(', ');
+function selectList(columns: readonly string[], alias?: string): string {
+  return columns.map((c) => (alias === undefined ? quoteIdent(c) : `${alias}.${quoteIdent(c)}`)).join(', ');
 }
 
 /** Parameters one row binds in the write statement. */
@@ -127,11 +130,15 @@ function containerProbe(t: string, nodeRef: string, containerRef: string, cols: 
  * there are pairs (one index range, no per-pair descent), keep the newest per pair, and probe the
  * pairs still missing (stopped containers, slow writers) one by one.
  */
-export function latestSql(names: RingNames): string {
+export function latestSql(names: RingNames, whoAndWhenOnly = false): string {
   const t = quoteIdent(names.table);
+  // Shipping and parsing 1,100 rows of 52 columns costs the client more than the server's query;
+  // state() asks for the four columns it shows.
+  const columns = whoAndWhenOnly ? WHO_AND_WHEN : ALL_COLUMNS;
+  const list = selectList(columns);
   return `WITH pairs AS (SELECT node_name, container_name FROM ${quoteIdent(names.groups)}),
   newest AS (
-    SELECT ${SELECT_LIST} FROM ${t} WHERE sample_time IS NOT NULL
+    SELECT ${list} FROM ${t} WHERE sample_time IS NOT NULL
      ORDER BY sample_time DESC NULLS LAST, slot DESC
      LIMIT (SELECT 2 * count(*) + 100 FROM pairs)),
   found AS (
@@ -143,10 +150,10 @@ export function latestSql(names: RingNames): string {
                         WHERE f.node_name = p.node_name AND coalesce(f.container_name, '') = p.container_name))
 SELECT * FROM found
 UNION ALL
-SELECT h.* FROM missing m CROSS JOIN LATERAL (${hostProbe(t, 'm.node_name', SELECT_LIST)}) h
+SELECT h.* FROM missing m CROSS JOIN LATERAL (${hostProbe(t, 'm.node_name', list)}) h
  WHERE m.container_name = ''
 UNION ALL
-SELECT c.* FROM missing m CROSS JOIN LATERAL (${containerProbe(t, 'm.node_name', 'm.container_name', selectList('c'))}) c
+SELECT c.* FROM missing m CROSS JOIN LATERAL (${containerProbe(t, 'm.node_name', 'm.container_name', selectList(columns, 'c'))}) c
  WHERE m.container_name <> ''
 ORDER BY node_name, container_name NULLS FIRST`;
 }

@@ -68,7 +68,7 @@ export interface RingStoreOptions {
   useNullForEmpty?: boolean;
   /**
    * The ring vacuums itself after this many writes (ring-wide, by whichever writer crosses the mark),
-   * which is what keeps its size constant; default a fifth of the capacity, at least 200. `false`
+   * which is what keeps its size constant; default a quarter of the capacity, at least 200. `false`
    * leaves vacuuming to autovacuum or to the caller's {@link RingStore.vacuum}.
    */
   vacuumEvery?: number | false;
@@ -273,6 +273,7 @@ export class RingStore {
   /** Write statements by `rows:register`; the text depends on the batch size. */
   readonly #writeSql = new Map<string, string>();
   readonly #latestSql: string;
+  readonly #latestTimesSql: string;
   readonly #useNullForEmpty: boolean;
   readonly #vacuumEvery: number | false | undefined;
   readonly #now: () => number;
@@ -304,6 +305,7 @@ export class RingStore {
     this.#now = init.now;
     this.opened = init.opened;
     this.#latestSql = latestSql(init.names);
+    this.#latestTimesSql = latestSql(init.names, true);
   }
 
   /**
@@ -640,7 +642,7 @@ export class RingStore {
            LEFT JOIN pg_stat_user_tables s ON s.relid = ${t}::regclass`,
       );
       row = res.rows[0];
-      latest = (await this.#db.query<SampleRow>(this.#latestSql, [], { prepare: true })).rows;
+      latest = (await this.#db.query<SampleRow>(this.#latestTimesSql, [], { prepare: true })).rows;
     } catch (err) {
       throw databaseError('reading the ring state', this.table, err);
     }

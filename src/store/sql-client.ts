@@ -118,6 +118,11 @@ export interface PgliteTuning {
   initInChildProcess?: boolean;
   /** Extra `-c name=value` settings passed to the embedded server. */
   settings?: Record<string, string>;
+  /**
+   * Let V8 optimise PostgreSQL's WebAssembly (default false: baseline code only, about 80 MiB less
+   * RSS for 10–15 % fewer rows/s). Process-wide, decided when the first PGlite is created.
+   */
+  optimizeWasm?: boolean;
 }
 
 const SERVER_URL = /^postgres(?:ql)?:\/\//i;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import type { RingStore } from '../store/ring.js';
-import type { WindowQuery, WindowReader, WindowRow } from './queries.js';
+import type { ChartMode, WindowQuery, WindowReader, WindowRow } from './queries.js';
 
 /** A request the API refuses, with the status and the one line it answers. */
 export class HttpError extends Error {
@@ -108,7 +108,9 @@ export interface SamplesResponse {
   node: string | null;
   container: string | null;
   since: number | null;
-  /** Seconds per averaged row; null when the rows are the ring's own. */
+  /** `rows`: the ring's rows; `mean`: averages over each step; `sample`: the first row of each step. */
+  mode: ChartMode;
+  /** Seconds per row in modes `mean` and `sample` (steps start at multiples of it); null otherwise. */
   step: number | null;
   count: number;
   rows: WindowRow[];
@@ -117,18 +119,20 @@ export interface SamplesResponse {
 /**
  * GET /api/samples. `node` alone: that node's host rows; with `container`: that container on the
  * node; `container` alone: that container name on every node; neither: every row. Rows come oldest
- * first: the newest `limit` (default 1,000) rows at or after `since`; with `step`, averages over
- * that many seconds instead; with `points`, every row when the window holds no more than that, else
- * averages over the shortest step that fits.
+ * first: the newest `limit` (default 1,000) rows at or after `since`; with `step`, the newest `limit`
+ * averages over that many seconds instead; with `points` (what the charts ask), at most that many:
+ * every row when the window holds no more, else one per step (queries.ts, chart()).
  */
 export async function samples(reader: WindowReader, query: URLSearchParams): Promise<SamplesResponse> {
   const p = parseSamplesParams(query);
   const window: WindowQuery = { node: p.node, container: p.container, since: p.since, fields: p.fields };
+  let mode: ChartMode = 'rows';
   let step: number | null = null;
   let rows: WindowRow[];
   if (p.points !== undefined) {
-    ({ step, rows } = await reader.chart(window, p.points));
+    ({ mode, step, rows } = await reader.chart(window, p.points));
   } else if (p.step !== undefined) {
+    mode = 'mean';
     step = p.step;
     rows = await reader.averaged(window, p.step, p.limit ?? DEFAULT_ROWS);
   } else {
@@ -138,6 +142,7 @@ export async function samples(reader: WindowReader, query: URLSearchParams): Pro
     node: p.node ?? null,
     container: p.container ?? null,
     since: p.since ?? null,
+    mode,
     step,
     count: rows.length,
     rows,

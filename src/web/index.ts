@@ -23,4 +23,11 @@ export {
   startDashboard,
 } from './dashboard.js';
 export { METRIC_FAMILIES, type MetricFamily, renderMetrics } from './metrics.js';
-export { type WindowQuery, WindowReader, type WindowResult, type WindowRow } from './queries.js';
+export {
+  type ChartMode,
+  MEAN_MAX_ROWS,
+  type WindowQuery,
+  WindowReader,
+  type WindowResult,
+  type WindowRow,
+} from './queries.js';

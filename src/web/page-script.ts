@@ -162,13 +162,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
       rows.push(
         h('tr', { class: 'node', 'data-node': n.node, 'data-stale': n.stale ? 'true' : 'false' },
           h('th', { scope: 'row' }, h('a', { href: link('node', { name: n.node }), text: n.node }), ' ', staleBadge(n)),
-          h('td', { title: when(r.sample_time), text: ago(n.age_seconds) }),
-          h('td', { class: 'num', text: fmt(r.cpu_total_pct, '%') }),
-          h('td', { class: 'num', text: used === null ? '–' : pair(used, r.mem_total_mb, 'MiB') }),
-          h('td', { class: 'num', text: fmt(r.load_1m) }),
-          h('td', { class: 'num', text: pair(r.disk_read_mb_s, r.disk_write_mb_s, 'MiB/s') }),
-          h('td', { class: 'num', text: pair(r.net_rx_mb_s, r.net_tx_mb_s, 'MiB/s') }),
-          h('td', { class: 'num', text: fmt(r.temperature_c, '°C') })));
+          h('td', { 'data-col': 'age', title: when(r.sample_time), text: ago(n.age_seconds) }),
+          h('td', { class: 'num', 'data-col': 'cpu', text: fmt(r.cpu_total_pct, '%') }),
+          h('td', { class: 'num', 'data-col': 'memory', text: used === null ? '–' : pair(used, r.mem_total_mb, 'MiB') }),
+          h('td', { class: 'num', 'data-col': 'load', text: fmt(r.load_1m) }),
+          h('td', { class: 'num', 'data-col': 'disk', text: pair(r.disk_read_mb_s, r.disk_write_mb_s, 'MiB/s') }),
+          h('td', { class: 'num', 'data-col': 'net', text: pair(r.net_rx_mb_s, r.net_tx_mb_s, 'MiB/s') }),
+          h('td', { class: 'num', 'data-col': 'temperature', text: fmt(r.temperature_c, '°C') })));
       n.containers.forEach(function (c) {
         containers++;
         if (c.stale) stale++;
@@ -177,12 +177,12 @@ export const PAGE_SCRIPT = String.raw`(function () {
           h('tr', { class: 'container', 'data-node': n.node, 'data-container': c.container, 'data-stale': c.stale ? 'true' : 'false' },
             h('th', { scope: 'row' }, h('span', { class: 'indent', text: '↳ ' }),
               h('a', { href: link('container', { node: n.node, name: c.container }), text: c.container }), ' ', staleBadge(c)),
-            h('td', { title: when(l.sample_time), text: ago(c.age_seconds) }),
-            h('td', { class: 'num', text: fmt(l.cpu_total_pct, '%') }),
-            h('td', { class: 'num', title: 'in use / limit', text: pair(l.c_rss_mb, l.c_vsz_mb, 'MiB') }),
+            h('td', { 'data-col': 'age', title: when(l.sample_time), text: ago(c.age_seconds) }),
+            h('td', { class: 'num', 'data-col': 'cpu', text: fmt(l.cpu_total_pct, '%') }),
+            h('td', { class: 'num', 'data-col': 'memory', title: 'in use / limit', text: pair(l.c_rss_mb, l.c_vsz_mb, 'MiB') }),
             h('td', { class: 'num', text: '' }),
-            h('td', { class: 'num', text: pair(l.disk_read_mb_s, l.disk_write_mb_s, 'MiB/s') }),
-            h('td', { class: 'num', text: pair(l.net_rx_mb_s, l.net_tx_mb_s, 'MiB/s') }),
+            h('td', { class: 'num', 'data-col': 'disk', text: pair(l.disk_read_mb_s, l.disk_write_mb_s, 'MiB/s') }),
+            h('td', { class: 'num', 'data-col': 'net', text: pair(l.net_rx_mb_s, l.net_tx_mb_s, 'MiB/s') }),
             h('td', { class: 'num', text: '' })));
       });
     });
@@ -346,8 +346,11 @@ export const PAGE_SCRIPT = String.raw`(function () {
         status.replaceChildren('No samples of this ' + kind + ' in the ring.');
         return;
       }
-      status.replaceChildren('Last sample ' + ago(entry.age_seconds) + ' (' + when(entry.latest.sample_time) + '), every ' +
-        (entry.latest.interval_seconds || '?') + ' s ', staleBadge(entry));
+      var badge = staleBadge(entry);
+      var line = 'Last sample ' + ago(entry.age_seconds) + ' (' + when(entry.latest.sample_time) + '), every ' +
+        (entry.latest.interval_seconds || '?') + ' s ';
+      if (badge) status.replaceChildren(line, badge);
+      else status.replaceChildren(line);
       if (kind !== 'node') return;
       var n = data.nodes.filter(function (x) { return x.node === node; })[0];
       var list = (n ? n.containers : []).map(function (c) {
@@ -375,6 +378,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
 
     function draw() {
       charts.forEach(function (c) { c.render(state.columns, state.step); });
+      var xs = state.columns.sample_time;
+      body.dataset.newest = xs.length ? String(xs[xs.length - 1]) : '';
     }
 
     async function fullLoad() {
@@ -395,6 +400,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       showError(null);
       body.dataset.window = win.id;
       body.dataset.step = res.step === null ? '' : String(res.step);
+      body.dataset.mode = res.mode;
       body.dataset.state = 'ready';
     }
 

@@ -1,15 +1,19 @@
 /**
  * The dashboard's reads that RingStore does not offer: the rows of one node or one container inside a
- * time window, raw or averaged into equal steps. Identifiers come from the validated table name and
- * from columns.ts and are quoted; every value is a bound parameter.
+ * time window, as they are, averaged over equal steps, or one per step. Identifiers come from the
+ * validated table name and from columns.ts and are quoted; every value is a bound parameter.
  *
- * Which index answers (schema.ts, indexSpecs):
+ * Which index answers (schema.ts, indexSpecs), read in sample_time order so a LIMIT stops early:
  * - a node's host rows: the spec's composite index (master_flag, node_flag, node_name,
- *   container_name, sample_time DESC), probed once per master_flag value, each probe read newest first;
+ *   container_name, sample_time DESC), probed once per master_flag value;
  * - a node's container: containers_idx (node_name, container_name, sample_time DESC);
  * - a container name on every node: container_time_idx (container_name, sample_time DESC);
- * - everything: time_slot_idx (sample_time NULLS FIRST, slot) read backwards.
- * A raw read stops after `limit` index entries; an averaged read visits every row of the window once.
+ * - everything: time_slot_idx (sample_time NULLS FIRST, slot).
+ *
+ * What a read costs is the heap rows it visits (a node's rows are spread over the whole table, about
+ * one per page): ~4 µs each on the 1M-row benchmark ring. A raw read visits the rows it returns; an
+ * average visits every row of its window; a sampled read visits one row per step, found by one index
+ * probe per step, whatever the window holds. chart() picks the cheapest that shows the window well.
  */
 import { COLUMNS, METRIC_COLUMNS, type MetricName } from '../columns.js';
 import { quoteIdent, validateTableName } from '../store/schema.js';
@@ -28,17 +32,69 @@ export interface WindowQuery {
 
 export type WindowRow = Record<string, unknown>;
 
+/**
+ * How chart() built its rows: `rows`, every row of the window; `mean`, averages over each step
+ * (`samples` says over how many rows); `sample`, the first row of each step.
+ */
+export type ChartMode = 'rows' | 'mean' | 'sample';
+
 export interface WindowResult {
-  /** Seconds per averaged point; null when every row in the window is returned as it is. */
+  mode: ChartMode;
+  /** Seconds per point, aligned to multiples of it; null in mode `rows`. */
   step: number | null;
-  /** Oldest first. Averaged rows carry `sample_time` (start of the step), `samples` and the fields. */
+  /** Oldest first. */
   rows: WindowRow[];
 }
 
-/** Below every epoch second a row can hold; also excludes rows whose sample_time is NULL. */
+/** Up to this many rows in a window, chart() averages them (≈ 25 ms on the benchmark ring); beyond, it samples. */
+export const MEAN_MAX_ROWS = 6_000;
+
+/** Below every epoch second a row can hold; `>=` it also excludes rows whose sample_time is NULL. */
 const NO_LOWER_BOUND = Number.MIN_SAFE_INTEGER;
 const IDENTITY = ['id', 'sample_time', 'node_flag', 'node_name', 'container_name', 'interval_seconds'];
-const METRIC_NAMES: readonly string[] = METRIC_COLUMNS.map((c) => c.name);
+const METRIC_NAMES: readonly MetricName[] = METRIC_COLUMNS.map((c) => c.name as MetricName);
+
+/** The statement being built: its parameters, bound in order. */
+class Params {
+  readonly values: unknown[] = [];
+  bind(value: number | string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${typeof value === 'number' ? 'bigint' : 'text'}`;
+  }
+}
+
+interface Filter {
+  /** One WHERE condition per index range to read (a node's host rows: one per master_flag value). */
+  conditions: string[];
+  /** ORDER BY that reads the intended index in sample_time order, forwards (DESC) or backwards (ASC). */
+  order: (direction: 'ASC' | 'DESC') => string;
+}
+
+/** containers_idx and container_time_idx are (…, sample_time DESC): the plain order matches. */
+const byTime = (direction: 'ASC' | 'DESC') => `sample_time ${direction}`;
+
+/**
+ * The composite index is the one whose range holds exactly a node's host rows, but with plain
+ * `ORDER BY sample_time` the planner, which assumes master_flag and node_name independent, may
+ * walk master_nodes_idx or node_time_idx instead and filter: on the benchmark ring, 86,400 rows
+ * for one empty answer (78 ms instead of 0.02). Ordering by container_name too (constant here:
+ * NULL) is an order only the composite index delivers, so it is the one read.
+ */
+const byCompositeIndex = (direction: 'ASC' | 'DESC') =>
+  direction === 'DESC' ? 'container_name, sample_time DESC' : 'container_name DESC, sample_time ASC';
+
+/** time_slot_idx is (sample_time NULLS FIRST): read in order by DESC NULLS LAST or ASC NULLS FIRST. */
+const byTimeSlot = (direction: 'ASC' | 'DESC') =>
+  `sample_time ${direction}${direction === 'ASC' ? ' NULLS FIRST' : ' NULLS LAST'}`;
+
+export interface Bounds {
+  newest: number;
+  oldest: number;
+  /** interval_seconds of the newest row (0 when NULL). */
+  interval: number;
+  /** Which of the window's index ranges hold rows (a node's host rows: master_flag false, true). */
+  ranges: number[];
+}
 
 export class WindowReader {
   readonly #db: SqlQueryable;
@@ -51,116 +107,193 @@ export class WindowReader {
 
   /** The newest `limit` rows of the window, returned oldest first. */
   async raw(query: WindowQuery, limit: number): Promise<WindowRow[]> {
+    return this.#raw(query, limit, undefined);
+  }
+
+  /**
+   * Averages over steps of `step` seconds aligned to multiples of it: the newest `limit` steps of
+   * the window, oldest first. Only rows that can fall in those steps are read.
+   */
+  async averaged(query: WindowQuery, step: number, limit: number): Promise<WindowRow[]> {
+    const bounds = await this.bounds(query);
+    if (bounds === null) return [];
+    const first = (Math.floor(bounds.newest / step) - limit + 1) * step;
+    const since = Math.max(query.since ?? NO_LOWER_BOUND, first);
+    return this.#mean({ ...query, since }, step, limit, bounds.ranges);
+  }
+
+  /**
+   * sample_time of the window's newest and oldest rows, the newest row's interval, and which of the
+   * filter's index ranges hold rows (reads then skip the others); null when the window is empty.
+   */
+  async bounds(query: WindowQuery): Promise<Bounds | null> {
+    const p = new Params();
+    const filter = this.#filter(query, p, undefined);
+    const probes = filter.conditions.flatMap((c, i) =>
+      (['DESC', 'ASC'] as const).map(
+        (direction) =>
+          `(SELECT ${i} AS range, '${direction}' AS edge, sample_time, interval_seconds FROM ${this.#table}
+             WHERE ${c} ORDER BY ${filter.order(direction)} LIMIT 1)`,
+      ),
+    );
+    const res = await this.#db.query<{
+      range: number;
+      edge: string;
+      sample_time: unknown;
+      interval_seconds: unknown;
+    }>(probes.join(' UNION ALL '), p.values);
+    if (res.rows.length === 0) return null;
+    const newest = res.rows
+      .filter((r) => r.edge === 'DESC')
+      .sort((a, b) => Number(b.sample_time) - Number(a.sample_time))[0];
+    const times = res.rows.map((r) => Number(r.sample_time));
+    return {
+      newest: Math.max(...times),
+      oldest: Math.min(...times),
+      interval: Number(newest?.interval_seconds ?? 0),
+      ranges: [...new Set(res.rows.map((r) => Number(r.range)))],
+    };
+  }
+
+  /**
+   * At most `points` rows for a chart: every row when the window holds no more; else steps of the
+   * shortest whole number of seconds that fits, averaged when the window holds at most
+   * MEAN_MAX_ROWS rows, sampled beyond. The cost stays within a few thousand row visits at any window.
+   */
+  async chart(query: WindowQuery, points: number): Promise<WindowResult> {
+    const bounds = await this.bounds(query);
+    if (bounds === null) return { mode: 'rows', step: null, rows: [] };
+    const span = bounds.newest - bounds.oldest + 1;
+    // The newest row's interval says how many rows the window holds, near enough to choose a read.
+    const expected = span / Math.max(1, bounds.interval);
+    if (expected <= points) {
+      const rows = await this.#raw(query, points + 1, bounds.ranges);
+      if (rows.length <= points) return { mode: 'rows', step: null, rows };
+    }
+    // Steps are aligned to multiples of `step`, so a span of n steps can touch n + 1 of them.
+    const step = Math.max(1, Math.ceil(span / Math.max(1, points - 1)));
+    const window = { ...query, since: bounds.oldest };
+    if (expected <= MEAN_MAX_ROWS) {
+      return { mode: 'mean', step, rows: await this.#mean(window, step, points, bounds.ranges) };
+    }
+    return { mode: 'sample', step, rows: await this.#sampled(window, step, bounds.newest, bounds.ranges) };
+  }
+
+  async #raw(query: WindowQuery, limit: number, ranges: readonly number[] | undefined): Promise<WindowRow[]> {
+    const p = new Params();
     const cols = selectColumns(query.fields);
-    const { sql, params } = this.#filtered(query, cols, true);
+    const filter = this.#filter(query, p, ranges);
+    const lim = p.bind(limit);
     const res = await this.#db.query<WindowRow>(
-      `SELECT ${cols} FROM (${sql}) w ORDER BY sample_time DESC, id DESC LIMIT $${params.length + 1}`,
-      [...params, limit],
+      `SELECT ${cols} FROM (${this.#ordered(filter, cols, 'DESC', lim)}) w
+        ORDER BY sample_time DESC, id DESC LIMIT ${lim}`,
+      p.values,
     );
     return res.rows.reverse();
   }
 
-  /** Averages over steps of `step` seconds aligned to multiples of it; the newest `limit` steps, oldest first. */
-  async averaged(query: WindowQuery, step: number, limit: number): Promise<WindowRow[]> {
+  /** The first row of each step from `since` to `to` (steps start at multiples of `step`), oldest first. */
+  async #sampled(
+    query: WindowQuery,
+    step: number,
+    to: number,
+    ranges: readonly number[],
+  ): Promise<WindowRow[]> {
+    const p = new Params();
+    const cols = selectColumns(query.fields);
+    const filter = this.#filter(query, p, ranges);
+    const s = p.bind(step);
+    const a = p.bind(Math.floor((query.since ?? 0) / step) * step);
+    const b = p.bind(to);
+    const inStep = {
+      ...filter,
+      conditions: filter.conditions.map((c) => `${c} AND sample_time >= g.t AND sample_time < g.t + ${s}`),
+    };
+    const res = await this.#db.query<WindowRow>(
+      `SELECT p.* FROM generate_series(${a}, ${b}, ${s}) AS g(t)
+         CROSS JOIN LATERAL (SELECT ${cols} FROM (${this.#ordered(inStep, cols, 'ASC', '1')}) u
+                              ORDER BY sample_time, id LIMIT 1) p
+        ORDER BY p.sample_time`,
+      p.values,
+    );
+    return res.rows;
+  }
+
+  async #mean(
+    query: WindowQuery,
+    step: number,
+    limit: number,
+    ranges: readonly number[],
+  ): Promise<WindowRow[]> {
+    const p = new Params();
     const names = (query.fields ?? METRIC_NAMES).map(quoteIdent);
-    const { sql, params } = this.#filtered(query, ['"sample_time"', ...names].join(', '), false);
-    const s = `$${params.length + 1}::bigint`;
+    const filter = this.#filter(query, p, ranges);
+    const s = p.bind(step);
+    const lim = p.bind(limit);
+    // Ordered like the raw reads so that each branch walks its own index range (see byCompositeIndex).
+    const union = filter.conditions
+      .map(
+        (c) =>
+          `(SELECT ${['"sample_time"', ...names].join(', ')} FROM ${this.#table} WHERE ${c} ORDER BY ${filter.order('DESC')})`,
+      )
+      .join(' UNION ALL ');
     const res = await this.#db.query<WindowRow>(
       `SELECT (sample_time / ${s}) * ${s} AS sample_time, count(*)::integer AS samples,
               ${names.map((n) => `avg(${n})::float8 AS ${n}`).join(', ')}
-         FROM (${sql}) w GROUP BY 1 ORDER BY 1 DESC LIMIT $${params.length + 2}`,
-      [...params, step, limit],
+         FROM (${union}) w GROUP BY 1 ORDER BY 1 DESC LIMIT ${lim}`,
+      p.values,
     );
     return res.rows.reverse();
   }
 
-  /** sample_time of the window's oldest row, one index descent per probe; null when it is empty. */
-  async oldest(query: WindowQuery): Promise<number | null> {
-    const { sql, params } = this.#filtered(query, '"sample_time"', true, 'ASC');
-    const res = await this.#db.query<{ t: number | string | null }>(
-      `SELECT min(sample_time) AS t FROM (${sql}) w`,
-      params,
-    );
-    const t = res.rows[0]?.t;
-    return t === null || t === undefined ? null : Number(t);
+  /** Each condition read in index order and cut at `limit` (SQL text), joined with UNION ALL. */
+  #ordered(filter: Filter, cols: string, direction: 'ASC' | 'DESC', limit: string): string {
+    return filter.conditions
+      .map(
+        (c) =>
+          `(SELECT ${cols} FROM ${this.#table} WHERE ${c} ORDER BY ${filter.order(direction)} LIMIT ${limit})`,
+      )
+      .join(' UNION ALL ');
   }
 
-  /**
-   * At most `points` rows: every row of the window when it holds no more, else averages over the
-   * shortest whole-second step that fits. Charts stay readable and cheap at any window and interval.
-   */
-  async chart(query: WindowQuery, points: number): Promise<WindowResult> {
-    const rows = await this.raw(query, points + 1);
-    if (rows.length <= points) return { step: null, rows };
-    const newest = Number(rows[rows.length - 1]?.sample_time);
-    const oldest = query.since ?? (await this.oldest(query)) ?? newest;
-    // Steps are aligned to multiples of `step`, so a span of n steps can touch n + 1 of them.
-    const step = Math.max(1, Math.ceil((newest - oldest + 1) / Math.max(1, points - 1)));
-    return { step, rows: await this.averaged(query, step, points) };
+  /** The window's index ranges; `ranges` (from bounds()) keeps only those known to hold rows. */
+  #filter(query: WindowQuery, p: Params, ranges: readonly number[] | undefined): Filter {
+    const filter = this.#ranges(query, p);
+    if (ranges === undefined) return filter;
+    return { ...filter, conditions: filter.conditions.filter((_, i) => ranges.includes(i)) };
   }
 
-  /**
-   * The window's rows as one subquery. With `ordered`, each branch is read in index order and stops
-   * after the outer LIMIT (bound last, as `$n` where n = params.length + 1), so a raw read touches
-   * only the rows it returns.
-   */
-  #filtered(
-    query: WindowQuery,
-    cols: string,
-    ordered: boolean,
-    direction: 'ASC' | 'DESC' = 'DESC',
-  ): { sql: string; params: unknown[] } {
-    const t = this.#table;
-    const since = query.since ?? NO_LOWER_BOUND;
+  #ranges(query: WindowQuery, p: Params): Filter {
     const { node, container } = query;
-    const params: unknown[] = [];
-    const bind = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}::${typeof value === 'number' ? 'bigint' : 'text'}`;
-    };
-    // The LIMIT placeholder is the one the caller binds right after ours; direction only matters for oldest().
-    const tail = (limitRef: () => string) =>
-      ordered ? ` ORDER BY sample_time ${direction} LIMIT ${direction === 'ASC' ? '1' : limitRef()}` : '';
+    const since = query.since ?? NO_LOWER_BOUND;
     if (node !== undefined && container === undefined) {
-      const n = bind(node);
-      const s = bind(since);
-      const limitRef = () => `$${params.length + 1}`;
+      const n = p.bind(node);
+      const s = p.bind(since);
       // A node's host rows sit under both master_flag values of the composite index.
-      const branch = (master: 'TRUE' | 'FALSE') =>
-        `(SELECT ${cols} FROM ${t} WHERE master_flag = ${master} AND node_flag = TRUE AND node_name = ${n}
-             AND container_name IS NULL AND sample_time >= ${s}${tail(limitRef)})`;
-      return { sql: `${branch('FALSE')} UNION ALL ${branch('TRUE')}`, params };
+      const host = (master: 'TRUE' | 'FALSE') =>
+        `master_flag = ${master} AND node_flag = TRUE AND node_name = ${n} AND container_name IS NULL AND sample_time >= ${s}`;
+      return { conditions: [host('FALSE'), host('TRUE')], order: byCompositeIndex };
     }
     if (node !== undefined && container !== undefined) {
-      const n = bind(node);
-      const c = bind(container);
-      const s = bind(since);
-      const limitRef = () => `$${params.length + 1}`;
+      const n = p.bind(node);
+      const c = p.bind(container);
+      const s = p.bind(since);
       return {
-        sql: `SELECT ${cols} FROM ${t} WHERE node_flag = FALSE AND node_name = ${n} AND container_name = ${c}
-                 AND sample_time >= ${s}${tail(limitRef)}`,
-        params,
+        conditions: [
+          `node_flag = FALSE AND node_name = ${n} AND container_name = ${c} AND sample_time >= ${s}`,
+        ],
+        order: byTime,
       };
     }
     if (container !== undefined) {
-      const c = bind(container);
-      const s = bind(since);
-      const limitRef = () => `$${params.length + 1}`;
+      const c = p.bind(container);
+      const s = p.bind(since);
       return {
-        sql: `SELECT ${cols} FROM ${t} WHERE node_flag = FALSE AND container_name = ${c}
-                 AND sample_time >= ${s}${tail(limitRef)}`,
-        params,
+        conditions: [`node_flag = FALSE AND container_name = ${c} AND sample_time >= ${s}`],
+        order: byTime,
       };
     }
-    const s = bind(since);
-    const limitRef = () => `$${params.length + 1}`;
-    // The index is (sample_time NULLS FIRST): read forwards for ASC, backwards for DESC.
-    const order = ordered
-      ? direction === 'ASC'
-        ? ' ORDER BY sample_time ASC NULLS FIRST LIMIT 1'
-        : ` ORDER BY sample_time DESC NULLS LAST LIMIT ${limitRef()}`
-      : '';
-    return { sql: `SELECT ${cols} FROM ${t} WHERE sample_time >= ${s}${order}`, params };
+    return { conditions: [`sample_time >= ${p.bind(since)}`], order: byTimeSlot };
   }
 }
 

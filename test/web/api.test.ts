@@ -8,7 +8,7 @@ import { METRIC_COLUMNS } from '../../src/columns.js';
 import { RingmonError } from '../../src/errors.js';
 import type { RingStore } from '../../src/store/ring.js';
 import type { NodesResponse, SamplesResponse } from '../../src/web/api.js';
-import { type Dashboard, startDashboard } from '../../src/web/index.js';
+import { type Dashboard, MEAN_MAX_ROWS, startDashboard } from '../../src/web/index.js';
 import { type Backend, forEachBackend, uniqueTable } from '../store/backends.js';
 import { fillFleet } from './fleet.js';
 import { itWithPromtool, promtoolCheck } from './tools.js';
@@ -62,6 +62,8 @@ forEachBackend('dashboard API', (backend: Backend) => {
       // Host rows under both master_flag values (the master moved): the read probes both.
       { node: 'gamma', end: NOW - 300, rows: 300 },
       { node: 'gamma', end: NOW, rows: 300, master: true },
+      // More rows than chart() averages: it shows the first row of each step instead.
+      { node: 'delta', end: NOW, rows: 7_000 },
       { node: HOSTILE_NODE, end: NOW, rows: 50 },
       { node: HOSTILE_NODE, container: INJECTION, end: NOW, rows: 50 },
     ]);
@@ -81,8 +83,8 @@ forEachBackend('dashboard API', (backend: Backend) => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const body = res.json as NodesResponse;
     expect(body.now).toBe(NOW + 2);
-    expect(body.nodes.map((n) => n.node)).toEqual(['alpha', 'beta', 'gamma', HOSTILE_NODE]);
-    const [alpha, beta, gamma, hostile] = body.nodes;
+    expect(body.nodes.map((n) => n.node)).toEqual(['alpha', 'beta', 'delta', 'gamma', HOSTILE_NODE]);
+    const [alpha, beta, , gamma, hostile] = body.nodes;
     expect(alpha?.containers.map((c) => c.container)).toEqual(['db', 'web']);
     expect(alpha?.latest?.sample_time).toBe(NOW);
     expect(alpha?.age_seconds).toBe(2);
@@ -109,7 +111,9 @@ forEachBackend('dashboard API', (backend: Backend) => {
     const gamma = (await api('api/samples?node=gamma&limit=5000')).json as SamplesResponse;
     expect(gamma.count).toBe(600);
     expect(new Set(gamma.rows.map((r) => r.master_flag))).toEqual(new Set([true, false]));
-    expect(gamma.rows.map((r) => r.sample_time)).toEqual(Array.from({ length: 600 }, (_, i) => NOW - 599 + i));
+    expect(gamma.rows.map((r) => r.sample_time)).toEqual(
+      Array.from({ length: 600 }, (_, i) => NOW - 599 + i),
+    );
   });
 
   it("returns a container's rows on one node, or of that name on every node", async () => {
@@ -124,11 +128,16 @@ forEachBackend('dashboard API', (backend: Backend) => {
   });
 
   it('averages over a step, and with `points` returns every row unless the window holds more', async () => {
-    const avg = (await api(`api/samples?node=alpha&since=${NOW - 599}&step=60&fields=cpu_total_pct,mem_total_mb`))
-      .json as SamplesResponse;
+    const avg = (
+      await api(`api/samples?node=alpha&since=${NOW - 599}&step=60&fields=cpu_total_pct,mem_total_mb`)
+    ).json as SamplesResponse;
     expect(avg.step).toBe(60);
-    expect(avg.count).toBe(10);
-    expect(avg.rows.every((r) => r.samples === 60 && r.mem_total_mb === 16000)).toBe(true);
+    // Steps are aligned to multiples of 60 s, and NOW is one: a part-step at each end.
+    expect(avg.rows.map((r) => r.sample_time)).toEqual(
+      Array.from({ length: 11 }, (_, i) => NOW - 600 + 60 * i),
+    );
+    expect(avg.rows.map((r) => r.samples)).toEqual([59, ...Array(9).fill(60), 1]);
+    expect(avg.rows.every((r) => r.mem_total_mb === 16000)).toBe(true);
     expect(avg.rows.every((r) => typeof r.cpu_total_pct === 'number')).toBe(true);
 
     const all = (await api('api/samples?node=alpha&points=1000')).json as SamplesResponse;
@@ -143,11 +152,33 @@ forEachBackend('dashboard API', (backend: Backend) => {
     );
     expect(fewer.count).toBe(buckets[0]?.n);
     expect(fewer.count).toBeLessThanOrEqual(100);
-    expect(Object.keys(fewer.rows[0] ?? {}).sort()).toEqual(['load_1m', 'samples', 'sample_time']);
+    expect(Object.keys(fewer.rows[0] ?? {})).toEqual(['sample_time', 'samples', 'load_1m']);
+  });
+
+  it('samples the first row of each step when a window holds more rows than are worth averaging', async () => {
+    expect(MEAN_MAX_ROWS).toBeLessThan(7_000);
+    const res = (await api('api/samples?node=delta&points=100&fields=cpu_user_pct')).json as SamplesResponse;
+    expect(res.mode).toBe('sample');
+    expect(res.step).toBe(Math.ceil(7_000 / 99));
+    const firsts = await backend.sql<{ t: number | string }>(
+      `SELECT min(sample_time) AS t FROM "${table}" WHERE node_name = 'delta' AND node_flag
+        GROUP BY sample_time / $1 ORDER BY 1`,
+      [res.step],
+    );
+    expect(res.rows.map((r) => r.sample_time)).toEqual(firsts.map((f) => Number(f.t)));
+    expect(res.rows.every((r) => r.node_name === 'delta' && typeof r.id === 'number')).toBe(true);
+
+    const mean = (await api(`api/samples?node=delta&points=100&since=${NOW - 2_999}`))
+      .json as SamplesResponse;
+    expect(mean.mode).toBe('mean');
+    expect(mean.rows.reduce((n, r) => n + Number(r.samples), 0)).toBe(3_000);
+    const rows = (await api(`api/samples?node=delta&points=100&since=${NOW - 99}`)).json as SamplesResponse;
+    expect([rows.mode, rows.step, rows.count]).toEqual(['rows', null, 100]);
   });
 
   it('returns only the fields asked for, besides the identity columns', async () => {
-    const res = (await api('api/samples?node=alpha&limit=1&fields=cpu_total_pct,load_1m')).json as SamplesResponse;
+    const res = (await api('api/samples?node=alpha&limit=1&fields=cpu_total_pct,load_1m'))
+      .json as SamplesResponse;
     expect(Object.keys(res.rows[0] ?? {})).toEqual([
       'id',
       'sample_time',
@@ -203,12 +234,14 @@ forEachBackend('dashboard API', (backend: Backend) => {
   it('treats hostile values as plain values: nothing runs, the table is intact', async () => {
     const drop = (await api(`api/samples?node=${encodeURIComponent(INJECTION)}`)).json as SamplesResponse;
     expect(drop.count).toBe(0);
-    const both = (await api(
-      `api/samples?node=${encodeURIComponent(HOSTILE_NODE)}&container=${encodeURIComponent(INJECTION)}&limit=5`,
-    )).json as SamplesResponse;
+    const both = (
+      await api(
+        `api/samples?node=${encodeURIComponent(HOSTILE_NODE)}&container=${encodeURIComponent(INJECTION)}&limit=5`,
+      )
+    ).json as SamplesResponse;
     expect(both.count).toBe(5);
     expect(both.rows.every((r) => r.node_name === HOSTILE_NODE && r.container_name === INJECTION)).toBe(true);
-    const emoji = await api(`api/samples?node=${encodeURIComponent('😀\u202e%s%n${x}')}&since=0`);
+    const emoji = await api(`api/samples?node=${encodeURIComponent('😀\u202e%s%n\u0024{x}')}&since=0`);
     expect(emoji.status).toBe(200);
     expect((emoji.json as SamplesResponse).count).toBe(0);
     const count = await backend.sql<{ n: number }>(`SELECT count(*)::integer AS n FROM "${table}"`);
@@ -250,7 +283,8 @@ forEachBackend('dashboard API', (backend: Backend) => {
     const res = await api('metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-    for (const c of METRIC_COLUMNS) expect(res.text).toMatch(new RegExp(`# HELP \\S+ .*ring column ${c.name}\\b`));
+    for (const c of METRIC_COLUMNS)
+      expect(res.text).toMatch(new RegExp(`# HELP \\S+ .*ring column ${c.name}\\b`));
     expect(res.text).toContain('ringmon_mem_total_bytes{node="alpha",container=""} 16777216000\n');
     expect(res.text).toContain(`ringmon_sample_timestamp_seconds{node="beta",container=""} ${NOW - 3600}\n`);
     expect(res.text).toContain('node="ノード-ü \\"q\\" \\\\ <b>x</b>",container="\'; DROP TABLE x; --"');
@@ -307,6 +341,8 @@ forEachBackend('dashboard API', (backend: Backend) => {
     await expect(startDashboard({ store, port })).rejects.toThrow(
       `cannot listen on 127.0.0.1 port ${port}: the port is in use: choose another --port`,
     );
-    await expect(startDashboard({ store, port: 70_000 })).rejects.toThrow(/port 70000 must be a whole number/);
+    await expect(startDashboard({ store, port: 70_000 })).rejects.toThrow(
+      /port 70000 must be a whole number/,
+    );
   });
 });

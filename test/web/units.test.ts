@@ -81,7 +81,8 @@ describe('Prometheus families', () => {
 
 describe('access', () => {
   it('knows loopback addresses', () => {
-    for (const a of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '::ffff:127.0.0.1']) expect(isLoopback(a)).toBe(true);
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopback(a)).toBe(true);
     for (const a of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'example.com', '128.0.0.1']) {
       expect(isLoopback(a)).toBe(false);
     }

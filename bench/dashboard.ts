@@ -1,0 +1,300 @@
+/**
+ * `npm run bench -- dashboard`: every query the dashboard runs, on full 1,000,000-row rings on the
+ * local PostgreSQL server. Target (issue 6): each answers in ≤ 50 ms.
+ *
+ * Two rings, each filled server-side in one INSERT … SELECT generate_series (test/web/fleet.ts),
+ * then VACUUM ANALYZE (the ring's own maintenance analyzes once per lap):
+ * - fleet: 20 nodes with 9 containers each, one row per node and container per second for 5,000 s
+ *   (83 min): the overview reads 200 pairs; a node's 1 h window holds 3,600 host rows;
+ * - long: 4 nodes with 1 container each for 125,000 s (35 h): a node's 24 h window holds 86,400
+ *   host rows, which a chart shows one per step (sampled), not all.
+ * Each query runs WARMUP times, then RUNS times; the table shows the median and the slowest, what
+ * it returned, and the indexes EXPLAIN names for the query's last statement. The rings are dropped.
+ *
+ * Server: RINGMON_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test.
+ * Last line: {"bench":"dashboard","overview_ms":N,"node_window_ms":N} (fleet ring: latest(), and
+ * the node page's default 1 h window).
+ */
+import { performance } from 'node:perf_hooks';
+import { textTable } from '../src/cli/format.js';
+import { RingStore } from '../src/store/ring.js';
+import { ringNames } from '../src/store/schema.js';
+import type { SqlClient } from '../src/store/sql-client.js';
+import { CONTAINER_CHARTS, chartColumns, NODE_CHARTS } from '../src/web/charts.js';
+import { MAX_CHART_POINTS, renderMetrics, WindowReader, type WindowResult } from '../src/web/index.js';
+import { fillFleet, type Series } from '../test/web/fleet.js';
+
+const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const ROWS = 1_000_000;
+const WARMUP = 3;
+const RUNS = 25;
+const TARGET_MS = 50;
+const NODE_FIELDS = chartColumns(NODE_CHARTS);
+const CONTAINER_FIELDS = chartColumns(CONTAINER_CHARTS);
+
+interface Measured {
+  ring: string;
+  name: string;
+  median: number;
+  max: number;
+  returned: string;
+  indexes: string;
+}
+
+interface Ring {
+  name: string;
+  store: RingStore;
+  reader: WindowReader;
+  end: number;
+  /** Indexes in the plan of the reader's last statement. */
+  explainLast(): Promise<string>;
+}
+
+function fleet(nodes: number, containers: number, seconds: number, end: number): Series[] {
+  const series: Series[] = [];
+  for (let n = 0; n < nodes; n++) {
+    const node = `node-${String(n).padStart(2, '0')}`;
+    series.push({ node, end, rows: seconds, master: n === 0 });
+    for (let c = 1; c <= containers; c++)
+      series.push({ node, container: `container-${c}`, end, rows: seconds });
+  }
+  return series;
+}
+
+/** Wraps the client so that the reader's last statement can be EXPLAINed with its parameters. */
+function capturing(db: SqlClient): {
+  client: SqlClient;
+  last: () => { text: string; params: readonly unknown[] };
+} {
+  let last = { text: '', params: [] as readonly unknown[] };
+  const client = Object.create(db) as SqlClient;
+  client.query = (text, params, options) => {
+    last = { text, params: params ?? [] };
+    return db.query(text, params, options);
+  };
+  return { client, last: () => last };
+}
+
+async function planIndexes(
+  db: SqlClient,
+  table: string,
+  text: string,
+  params: readonly unknown[],
+): Promise<string> {
+  const res = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, params);
+  const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
+  const used = [
+    ...plan.matchAll(/(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\S+)/g),
+  ].map((m) => m[1]?.replace(`${table}_`, ''));
+  const seq = plan.includes(`Seq Scan on ${table} `) ? ['SEQ SCAN'] : [];
+  return [...new Set([...used, ...seq])].join(', ') || '-';
+}
+
+async function openRing(name: string, series: Series[]): Promise<Ring & { fillSeconds: number }> {
+  const t0 = performance.now();
+  const table = `bench_dashboard_${name}_${process.pid}`;
+  const store = await RingStore.open({ db: URL, tableName: table, capacity: ROWS, vacuumEvery: false });
+  try {
+    const filled = await fillFleet(store, series);
+    if (filled !== ROWS) throw new Error(`filled ${filled} rows, expected ${ROWS}`);
+    await store.sqlClient.query(`VACUUM (ANALYZE) "${table}"`);
+  } catch (err) {
+    await dropRing(store);
+    throw err;
+  }
+  const { client, last } = capturing(store.sqlClient);
+  return {
+    name,
+    store,
+    reader: new WindowReader(client, table),
+    end: Math.max(...series.map((s) => s.end)),
+    explainLast: () => planIndexes(store.sqlClient, table, last().text, last().params),
+    fillSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+async function dropRing(store: RingStore): Promise<void> {
+  const names = ringNames(store.table);
+  await store.sqlClient
+    .query(`DROP TABLE IF EXISTS "${names.table}", "${names.meta}", "${names.groups}"`)
+    .catch(() => undefined);
+  await store.close();
+}
+
+async function measure(
+  ring: Ring,
+  name: string,
+  fn: () => Promise<string>,
+  explain: () => Promise<string> = () => ring.explainLast(),
+): Promise<Measured> {
+  let returned = '';
+  for (let i = 0; i < WARMUP; i++) returned = await fn();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    returned = await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
+  return {
+    ring: ring.name,
+    name,
+    median,
+    max: times.at(-1) ?? Number.NaN,
+    returned,
+    indexes: await explain(),
+  };
+}
+
+const described = (r: WindowResult) => `${r.rows.length} ${r.mode}${r.step === null ? '' : `/${r.step}s`}`;
+
+async function chartWindows(
+  ring: Ring,
+  node: string,
+  windows: readonly [string, number][],
+): Promise<Measured[]> {
+  const out: Measured[] = [];
+  for (const [label, seconds] of windows) {
+    const query = { node, fields: NODE_FIELDS, since: seconds > 0 ? ring.end - seconds + 1 : undefined };
+    out.push(
+      await measure(ring, `node window ${label}`, async () =>
+        described(await ring.reader.chart(query, MAX_CHART_POINTS)),
+      ),
+    );
+  }
+  return out;
+}
+
+async function fleetQueries(ring: Ring): Promise<Measured[]> {
+  const { store, reader, end } = ring;
+  const node = 'node-07';
+  const pairs = async () => {
+    const res = await store.sqlClient.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM "${ringNames(store.table).groups}"`,
+    );
+    return `(see docs/ring.md; ${res.rows[0]?.n} pairs)`;
+  };
+  return [
+    await measure(
+      ring,
+      'overview: latest() (/api/nodes)',
+      async () => `${(await store.latest()).length} rows`,
+      pairs,
+    ),
+    await measure(
+      ring,
+      '/metrics: latest() + exposition text',
+      async () => `${renderMetrics(await store.latest()).length} bytes`,
+      pairs,
+    ),
+    ...(await chartWindows(ring, node, [
+      ['15 min', 900],
+      ['1 h', 3_600],
+      ['all', 0],
+    ])),
+    await measure(ring, 'container window 1 h', async () =>
+      described(
+        await reader.chart(
+          { node, container: 'container-3', since: end - 3_599, fields: CONTAINER_FIELDS },
+          MAX_CHART_POINTS,
+        ),
+      ),
+    ),
+    await measure(ring, 'live refresh: node rows since the last one', async () =>
+      described(await reader.chart({ node, since: end - 2, fields: NODE_FIELDS }, MAX_CHART_POINTS)),
+    ),
+    await measure(
+      ring,
+      '/api/samples?node=N&limit=1000',
+      async () => `${(await reader.raw({ node }, 1_000)).length} rows`,
+    ),
+    await measure(
+      ring,
+      '/api/samples?node=N&container=C&limit=1000',
+      async () => `${(await reader.raw({ node, container: 'container-5' }, 1_000)).length} rows`,
+    ),
+    await measure(
+      ring,
+      '/api/samples?container=C&limit=1000',
+      async () => `${(await reader.raw({ container: 'container-5' }, 1_000)).length} rows`,
+    ),
+    await measure(
+      ring,
+      '/api/samples?limit=1000',
+      async () => `${(await reader.raw({}, 1_000)).length} rows`,
+    ),
+    await measure(
+      ring,
+      '/api/samples?node=N&step=60&limit=60',
+      async () => `${(await reader.averaged({ node, fields: NODE_FIELDS }, 60, 60)).length} rows`,
+    ),
+  ];
+}
+
+export async function run(): Promise<void> {
+  const end = Math.floor(Date.now() / 1000);
+  const results: Measured[] = [];
+  const fills: string[] = [];
+  for (const [name, series] of [
+    ['fleet', fleet(20, 9, 5_000, end)],
+    ['long', fleet(4, 1, 125_000, end)],
+  ] as const) {
+    const ring = await openRing(name, series);
+    fills.push(`${name} ${ring.fillSeconds.toFixed(0)} s`);
+    try {
+      if (name === 'fleet') results.push(...(await fleetQueries(ring)));
+      else
+        results.push(
+          ...(await chartWindows(ring, 'node-02', [
+            ['1 h', 3_600],
+            ['6 h', 6 * 3_600],
+            ['24 h', 24 * 3_600],
+            ['all', 0],
+          ])),
+        );
+    } finally {
+      await dropRing(ring.store);
+    }
+  }
+
+  console.log(
+    `dashboard: 1,000,000-row rings on ${URL.replace(/:[^:@/]*@/, ':***@')} (filled in ${fills.join(', ')}); median and slowest of ${RUNS} runs`,
+  );
+  const ms = (n: number) => n.toFixed(2);
+  console.log(
+    textTable(
+      [
+        [
+          'ring',
+          'query',
+          'median_ms',
+          'max_ms',
+          `≤${TARGET_MS}ms`,
+          'returned',
+          'indexes (EXPLAIN, last statement)',
+        ],
+        ...results.map((r) => [
+          r.ring,
+          r.name,
+          ms(r.median),
+          ms(r.max),
+          r.median <= TARGET_MS ? 'yes' : 'NO',
+          r.returned,
+          r.indexes,
+        ]),
+      ],
+      [false, false, true, true, false, false, false],
+    ),
+  );
+  const find = (ring: string, name: string) =>
+    results.find((r) => r.ring === ring && r.name === name)?.median ?? Number.NaN;
+  const round2 = (n: number) => Math.round(n * 100) / 100;
+  console.log(
+    JSON.stringify({
+      bench: 'dashboard',
+      overview_ms: round2(find('fleet', 'overview: latest() (/api/nodes)')),
+      node_window_ms: round2(find('fleet', 'node window 1 h')),
+    }),
+  );
+}
