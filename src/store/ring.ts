@@ -687,6 +687,16 @@ export class RingStore {
     this.#assertOpen();
     const t = quoteIdent(this.#names.table);
     try {
+      // Anyone else's VACUUM is skipped with a WARNING, not an error: find out first, so that a
+      // ring that cannot keep its size says so in state().
+      const owner = await this.#db.query<{ ok: boolean }>(
+        'SELECT pg_has_role(relowner, $2) AS ok FROM pg_class WHERE oid = to_regclass($1)',
+        [t, 'USAGE'],
+      );
+      if (owner.rows[0]?.ok === false) {
+        this.#lastVacuumError = `VACUUM of ${this.table} skipped: only its owner can vacuum it, so it grows until the owner or autovacuum does`;
+        return;
+      }
       // TRUNCATE OFF: a ring reuses its space, so giving the tail pages back to the file system only
       // to extend the file again is waste, and truncating needs a lock that stalls the writers.
       const analyze = options.analyze ? `, ANALYZE) ${t} (${ANALYZED_COLUMNS})` : `) ${t}`;
@@ -732,8 +742,9 @@ export class RingStore {
       await this.vacuum({ analyze: slow });
       if (slow) await this.refreshGroups();
     })()
-      .catch(() => {
-        // Kept in lastVacuumError (state() shows it); a failed vacuum must not fail the writes.
+      .catch((err: unknown) => {
+        // Shown by state(); failed maintenance must not fail the writes.
+        this.#lastVacuumError = err instanceof Error ? err.message : String(err);
       })
       .finally(() => {
         this.#maintenance = undefined;

@@ -4,8 +4,9 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
-import type { RingStore } from '../../src/store/ring.js';
-import { type Backend, containerRow, forEachBackend, hostRow, uniqueTable } from './backends.js';
+import { RingStore } from '../../src/store/ring.js';
+import { ringNames } from '../../src/store/schema.js';
+import { type Backend, containerRow, forEachBackend, hostRow, PG_URL, uniqueTable } from './backends.js';
 
 /** One tick of one agent: a host row and ten container rows, the shape the agent writes. */
 function tick(node: string, t: number): SampleInput[] {
@@ -83,3 +84,38 @@ forEachBackend('RingStore storage', (backend: Backend) => {
     expect(at20 / at5).toBeGreaterThan(1.5);
   });
 });
+
+forEachBackend(
+  'RingStore storage, written by a role that does not own the ring',
+  (backend: Backend) => {
+    it('says in state() that it cannot vacuum, instead of growing silently', async () => {
+      const table = uniqueTable();
+      const role = `ringmon_writer_${process.pid}`;
+      const owner = await backend.open({ tableName: table, capacity: 100 });
+      const n = ringNames(table);
+      await backend.sql(`DROP ROLE IF EXISTS ${role}`);
+      await backend.sql(`CREATE ROLE ${role} LOGIN`);
+      try {
+        await backend.sql(
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON "${n.table}", "${n.meta}", "${n.groups}" TO ${role}`,
+        );
+        await backend.sql(`GRANT USAGE, SELECT, UPDATE ON SEQUENCE "${n.table}_id_seq" TO ${role}`);
+        const url = new URL(PG_URL);
+        url.username = role;
+        const writer = await RingStore.open({ db: url.toString(), tableName: table, vacuumEvery: 50 });
+        try {
+          for (let t = 0; t < 12; t++) await writer.write(tick('n', t));
+          await writer.settle();
+          expect((await writer.state()).lastVacuumError).toMatch(/only its owner can vacuum it/);
+        } finally {
+          await writer.close();
+        }
+      } finally {
+        await owner.close();
+        await backend.drop(table);
+        await backend.sql(`DROP ROLE IF EXISTS ${role}`);
+      }
+    });
+  },
+  'postgres',
+);

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-helpers.js';
+import { pgUnavailable } from './store/backends.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ringmon-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const config = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const CI = process.env.CI === 'true';
+
+/** One line on stderr, the given exit code, nothing on stdout, no stack trace, no secret. */
+function expectOneLine(args: string[], code: number, message: RegExp) {
+  const result = runCli(args, { POSTGRES_PASSWORD: '', PGPASSWORD: '', DATABASE_URL: '', PGHOST: '', PGDATABASE: '' });
+  expect(result.stdout).toBe('');
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stderr).not.toContain('hunter2');
+  expect(result.status).toBe(code);
+}
+
+describe('ringmon run: usage errors exit 2 before anything is opened', () => {
+  it.each([
+    [['--capacity', '0'], /--capacity.*'0' is invalid/],
+    [['--capacity', '-5'], /--capacity.*'-5' is invalid/],
+    [['--capacity', '1.5'], /--capacity.*'1\.5' is invalid/],
+    [['--capacity', '3000000000'], /--capacity.*is invalid.*2147483647/],
+    [['--interval', '0'], /--interval.*'0' is invalid/],
+    [['--interval', '-2'], /--interval.*'-2' is invalid/],
+    [['--samples', '-1'], /--samples.*'-1' is invalid/],
+    [['--port', '70000'], /--port.*'70000' is invalid/],
+    [['--port', '0'], /--port.*'0' is invalid/],
+    [['--table', 'x; DROP TABLE y'], /--table.*is invalid.*plain identifier/],
+    [['--table', 'Upper'], /--table.*is invalid/],
+    [['--database-url', 'not a url hunter2'], /the database URL does not parse/],
+    [['--database-url', 'mysql://u:hunter2@h/d'], /must start with postgresql:\/\//],
+    [['--log-level', 'loud'], /--log-level loud: use one of/],
+    [['--config', join(dir, 'missing.yaml')], /cannot read config file .*missing\.yaml: no such file/],
+    [['--config', dir], /cannot read config file .*EISDIR/],
+    [['--bogus'], /unknown option '--bogus'/],
+  ])('%j', (args, message) => expectOneLine(['run', ...args], 2, message));
+
+  it.each([
+    ['invalid YAML', 'monitoring:\n  containers: [a,\n', /bad\.yaml:\d+: invalid YAML/],
+    ['an unknown key', 'monitoring:\n  capacty: 5\n', /bad\.yaml:2: monitoring\.capacty: unknown key/],
+    ['a wrong type', 'monitoring:\n  master: "yes"\n', /bad\.yaml:2: monitoring\.master: must be true or false/],
+    ['a bad value', 'database:\n  port: 0\n', /bad\.yaml:2: database\.port: must be 1 to 65535/],
+  ])('a config file with %s names file, line and key', (_, text, message) => {
+    expectOneLine(['run', '--config', config('bad.yaml', text)], 2, message);
+  });
+
+  it('treats a bare `ringmon` with flags as `ringmon run`', () => {
+    expectOneLine(['--capacity', '0'], 2, /--capacity.*'0' is invalid/);
+  });
+});
+
+describe.skipIf(pgUnavailable !== null && !CI)('ringmon run: runtime failures exit 1 with one line and no secret', () => {
+  it('an unreachable server', () => {
+    expectOneLine(
+      ['run', '--database-url', 'postgresql://postgres:hunter2@127.0.0.1:1/test', '--samples', '1'],
+      1,
+      /cannot connect to PostgreSQL at 127\.0\.0\.1:1 as user postgres \(database test\): connection refused/,
+    );
+  });
+
+  it('a refused login', () => {
+    expectOneLine(
+      ['run', '--host', '127.0.0.1', '--user', 'no_such_role', '--password', 'hunter2', '--database', 'test', '--samples', '1'],
+      1,
+      /PostgreSQL at 127\.0\.0\.1:5432 refused login for user no_such_role \(database test\): role "no_such_role" does not exist/,
+    );
+  });
+
+  it('a missing database', () => {
+    expectOneLine(
+      ['run', '--host', '127.0.0.1', '--user', 'postgres', '--database', 'no_such_db', '--samples', '1'],
+      1,
+      /refused login for user postgres \(database no_such_db\): database "no_such_db" does not exist/,
+    );
+  });
+});
+
+describe('help and version', () => {
+  it('prints help for every command with exit 0', () => {
+    for (const command of ['run', 'sample', 'recent', 'status', 'resize', 'cleanup', 'containers', 'serve']) {
+      const result = runCli([command, '--help']);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`Usage: ringmon ${command}`));
+    }
+  });
+
+  it('prints the version', () => {
+    const result = runCli(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
