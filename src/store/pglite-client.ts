@@ -5,7 +5,7 @@
  * PostgreSQL 18.7; docs/ring.md has the figures). Three defaults keep a long-running agent small:
  * - initdb for a new data directory runs in a short-lived child process: it runs in a second
  *   WebAssembly instance, peaks near 780 MiB, and V8 keeps much of that after it closes;
- * - shared_buffers is 16MB instead of PGlite's 128MB (a 10,000-row ring is about 10 MB);
+ * - shared_buffers is 8MB instead of PGlite's 128MB, and max_connections 5 instead of 100;
  * - V8 keeps PostgreSQL's WebAssembly at baseline code (see baselineWasmOnly).
  */
 import { execFile } from 'node:child_process';
@@ -27,10 +27,15 @@ import type {
 
 const run = promisify(execFile);
 
-/** The settings we pass to the embedded server, on top of PGlite's own start parameters. */
+/**
+ * The settings we pass to the embedded server, on top of PGlite's own start parameters. One
+ * backend runs, so the shared memory sized for 100 connections (lock table, process slots) is
+ * waste; 8MB of buffers hold the hot part of a ring, the operating system's page cache the rest.
+ */
 export function pgliteStartParams(tuning: PgliteTuning): string[] {
   const settings: Record<string, string> = {
-    shared_buffers: tuning.sharedBuffers ?? '16MB',
+    shared_buffers: tuning.sharedBuffers ?? '8MB',
+    max_connections: '5',
     ...tuning.settings,
   };
   return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];

@@ -112,7 +112,7 @@ export interface OpenSqlClientOptions {
 }
 
 export interface PgliteTuning {
-  /** PostgreSQL's shared_buffers inside PGlite (default '16MB'; PGlite's own default is 128MB). */
+  /** PostgreSQL's shared_buffers inside PGlite (default '8MB'; PGlite's own default is 128MB). */
   sharedBuffers?: string;
   /** Run initdb for a new data directory in a short-lived child process (default true). */
   initInChildProcess?: boolean;
