@@ -225,14 +225,23 @@ interface PgliteResult {
 const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
 const CONFIGS: Record<string, { label: string; tuning: PgliteTuning }> = {
-  store: { label: 'store defaults (shared_buffers 16MB, initdb in a child, baseline wasm)', tuning: {} },
+  store: {
+    label: 'store defaults (shared_buffers 8MB, max_connections 5, initdb in a child, baseline wasm)',
+    tuning: {},
+  },
   optimized: {
     label: 'store defaults but optimised wasm (optimizeWasm: true)',
     tuning: { optimizeWasm: true },
   },
   defaults: {
-    label: "PGlite's own defaults (shared_buffers 128MB, initdb in process, optimised wasm)",
-    tuning: { sharedBuffers: '128MB', initInChildProcess: false, optimizeWasm: true },
+    label:
+      "PGlite's own defaults (shared_buffers 128MB, max_connections 100, initdb in process, optimised wasm)",
+    tuning: {
+      sharedBuffers: '128MB',
+      settings: { max_connections: '100' },
+      initInChildProcess: false,
+      optimizeWasm: true,
+    },
   },
 };
 

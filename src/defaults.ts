@@ -12,6 +12,8 @@ export const DEFAULTS = {
   capacity: 10_000,
   /** Rows kept in memory while the database is unreachable (Telegraf's metric_buffer_limit default). */
   bufferRows: 10_000,
-  /** The dashboard's port. */
-  port: 8080,
+  /** The dashboard's TCP port. */
+  dashboardPort: 8080,
+  /** The dashboard's address: loopback, so nothing is exposed unless asked for (with a token). */
+  dashboardBind: '127.0.0.1',
 } as const;

@@ -1,6 +1,6 @@
 import { closeSync, createWriteStream, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, type LoggerOptions, multistream, pino } from 'pino';
-import pretty from 'pino-pretty';
 import { RingmonError } from './errors.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -46,6 +46,8 @@ export function createLog(options: LogOptions = {}): Logger {
   const level = options.level ?? 'info';
   if (options.file) streams.push({ stream: openLogFile(options.file), level });
   if (!options.file || (terminal as NodeJS.WriteStream).isTTY) {
+    // pino-pretty (~10 MiB) loads only when a person is watching.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     const readable = pretty({
       destination: terminal,
       colorize: Boolean((terminal as NodeJS.WriteStream).isTTY),

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { formatState, formatSummary } from './cli/format.js';
-import { type DockerAccessOptions, sampleContainers } from './collect/docker/index.js';
+import type { DockerAccessOptions } from './collect/docker/index.js';
 import type { HostCollectorOptions } from './collect/host.js';
 import { sampleHost } from './collect/host.js';
 import type { SampleInput, SampleRow } from './columns.js';
@@ -101,6 +101,7 @@ export class ResourceMonitor {
     intervalSeconds?: number;
     source?: string;
   }): Promise<SampleInput> {
+    const { sampleContainers } = await import('./collect/docker/index.js');
     const [row] = await sampleContainers({
       ...this.#options.docker,
       selectors: [options.containerId],

@@ -48,13 +48,31 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
   });
 
   it('runs N samples as a master, then recent, status, resize and cleanup read and change the ring', async () => {
-    if (pgUnavailable !== null) throw new Error(`PostgreSQL at ${PG_URL} is unreachable under CI: ${pgUnavailable}`);
+    if (pgUnavailable !== null)
+      throw new Error(`PostgreSQL at ${PG_URL} is unreachable under CI: ${pgUnavailable}`);
     await admin.connect();
     const log = join(dir, 'master.log');
-    const run = runCli(['run', ...db, '--master', '--capacity', '50', '--samples', '3', '--interval', '0.5', '--node-name', 'cli-node', '--log-file', log]);
+    const run = runCli([
+      'run',
+      ...db,
+      '--master',
+      '--capacity',
+      '50',
+      '--samples',
+      '3',
+      '--interval',
+      '0.5',
+      '--node-name',
+      'cli-node',
+      '--log-file',
+      log,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(logLines(log).find((l) => l.msg === 'agent stopped')).toMatchObject({ samples: 3, rowsWritten: 3 });
+    expect(logLines(log).find((l) => l.msg === 'agent stopped')).toMatchObject({
+      samples: 3,
+      rowsWritten: 3,
+    });
 
     const recent = runCli(['recent', ...db, '--json', '--limit', '10']);
     expect(recent.status).toBe(0);
@@ -66,11 +84,18 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
 
     const status = runCli(['status', ...db, '--json']);
     expect(status.status).toBe(0);
-    const state = JSON.parse(status.stdout) as { capacity: number; rowsUsed: number; writers: { node_name: string; stale: boolean }[] };
+    const state = JSON.parse(status.stdout) as {
+      capacity: number;
+      rowsUsed: number;
+      writers: { node_name: string; stale: boolean }[];
+    };
     expect(state).toMatchObject({ capacity: 50, rowsUsed: 3 });
     expect(state.writers).toEqual([expect.objectContaining({ node_name: 'cli-node', stale: false })]);
 
-    expect(runCli(['resize', ...db, '2'])).toMatchObject({ status: 0, stdout: `${table}: capacity 50 → 2\n` });
+    expect(runCli(['resize', ...db, '2'])).toMatchObject({
+      status: 0,
+      stdout: `${table}: capacity 50 → 2\n`,
+    });
     const after = JSON.parse(runCli(['recent', ...db, '--json']).stdout) as { id: number }[];
     expect(after.map((r) => r.id)).toEqual([3, 2]); // the newest kept
 
@@ -82,7 +107,18 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
 
   it('a non-master adopts the ring capacity and warns once', () => {
     const log = join(dir, 'follower.log');
-    const run = runCli(['run', ...db, '--capacity', '99', '--samples', '1', '--interval', '0.2', '--log-file', log]);
+    const run = runCli([
+      'run',
+      ...db,
+      '--capacity',
+      '99',
+      '--samples',
+      '1',
+      '--interval',
+      '0.2',
+      '--log-file',
+      log,
+    ]);
     expect(run.status).toBe(0);
     const warnings = logLines(log).filter((l) => l.msg.startsWith('only a master sets the ring capacity'));
     expect(warnings).toHaveLength(1);
@@ -99,13 +135,26 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
 
   it('stops on SIGTERM: finishes the write in flight, flushes and exits 0', async () => {
     const log = join(dir, 'sigterm.log');
-    const agent = background(['run', ...db, '--interval', '0.25', '--node-name', 'sigterm-node', '--log-file', log]);
+    const agent = background([
+      'run',
+      ...db,
+      '--interval',
+      '0.25',
+      '--node-name',
+      'sigterm-node',
+      '--log-file',
+      log,
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     agent.child.kill('SIGTERM');
     const { code, stderr } = await agent.done;
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const stopped = logLines(log).find((l) => l.msg === 'agent stopped') as { samples: number; rowsWritten: number; rowsUnwritten: number };
+    const stopped = logLines(log).find((l) => l.msg === 'agent stopped') as unknown as {
+      samples: number;
+      rowsWritten: number;
+      rowsUnwritten: number;
+    };
     expect(stopped.rowsUnwritten).toBe(0);
     expect(stopped.rowsWritten).toBe(stopped.samples);
     expect(stopped.samples).toBeGreaterThan(3);
@@ -115,9 +164,20 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
 describe('the embedded store shared by a running agent', () => {
   it('serves recent and status while the agent runs, and opens directly once it stopped', async () => {
     const dataDir = join(dir, 'embedded');
-    const agent = background(['run', '--data-dir', dataDir, '--samples', '8', '--interval', '1', '--node-name', 'emb']);
+    const agent = background([
+      'run',
+      '--data-dir',
+      dataDir,
+      '--samples',
+      '8',
+      '--interval',
+      '1',
+      '--node-name',
+      'emb',
+    ]);
     // Wait until the agent serves its socket (creating a PGlite database takes seconds).
-    for (let i = 0; i < 100 && !safeExists(join(dataDir, 'agent.json')); i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && !safeExists(join(dataDir, 'agent.json')); i++)
+      await new Promise((r) => setTimeout(r, 200));
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const during = runCli(['recent', '--data-dir', dataDir, '--json']);
     expect(during.stderr).toBe('');
@@ -126,7 +186,9 @@ describe('the embedded store shared by a running agent', () => {
     expect(JSON.parse(status.stdout).target).toContain(dataDir);
     const { code } = await agent.done;
     expect(code).toBe(0);
-    const afterwards = JSON.parse(runCli(['recent', '--data-dir', dataDir, '--json', '--limit', '100']).stdout) as { node_name: string }[];
+    const afterwards = JSON.parse(
+      runCli(['recent', '--data-dir', dataDir, '--json', '--limit', '100']).stdout,
+    ) as { node_name: string }[];
     expect(afterwards).toHaveLength(8);
     expect(afterwards.every((r) => r.node_name === 'emb')).toBe(true);
   }, 90_000);

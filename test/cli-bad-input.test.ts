@@ -16,7 +16,13 @@ const CI = process.env.CI === 'true';
 
 /** One line on stderr, the given exit code, nothing on stdout, no stack trace, no secret. */
 function expectOneLine(args: string[], code: number, message: RegExp) {
-  const result = runCli(args, { POSTGRES_PASSWORD: '', PGPASSWORD: '', DATABASE_URL: '', PGHOST: '', PGDATABASE: '' });
+  const result = runCli(args, {
+    POSTGRES_PASSWORD: '',
+    PGPASSWORD: '',
+    DATABASE_URL: '',
+    PGHOST: '',
+    PGDATABASE: '',
+  });
   expect(result.stdout).toBe('');
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr).toMatch(message);
@@ -49,7 +55,11 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
   it.each([
     ['invalid YAML', 'monitoring:\n  containers: [a,\n', /bad\.yaml:\d+: invalid YAML/],
     ['an unknown key', 'monitoring:\n  capacty: 5\n', /bad\.yaml:2: monitoring\.capacty: unknown key/],
-    ['a wrong type', 'monitoring:\n  master: "yes"\n', /bad\.yaml:2: monitoring\.master: must be true or false/],
+    [
+      'a wrong type',
+      'monitoring:\n  master: "yes"\n',
+      /bad\.yaml:2: monitoring\.master: must be true or false/,
+    ],
     ['a bad value', 'database:\n  port: 0\n', /bad\.yaml:2: database\.port: must be 1 to 65535/],
   ])('a config file with %s names file, line and key', (_, text, message) => {
     expectOneLine(['run', '--config', config('bad.yaml', text)], 2, message);
@@ -60,31 +70,46 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
   });
 });
 
-describe.skipIf(pgUnavailable !== null && !CI)('ringmon run: runtime failures exit 1 with one line and no secret', () => {
-  it('an unreachable server', () => {
-    expectOneLine(
-      ['run', '--database-url', 'postgresql://postgres:hunter2@127.0.0.1:1/test', '--samples', '1'],
-      1,
-      /cannot connect to PostgreSQL at 127\.0\.0\.1:1 as user postgres \(database test\): connection refused/,
-    );
-  });
+describe.skipIf(pgUnavailable !== null && !CI)(
+  'ringmon run: runtime failures exit 1 with one line and no secret',
+  () => {
+    it('an unreachable server', () => {
+      expectOneLine(
+        ['run', '--database-url', 'postgresql://postgres:hunter2@127.0.0.1:1/test', '--samples', '1'],
+        1,
+        /cannot connect to PostgreSQL at 127\.0\.0\.1:1 as user postgres \(database test\): connection refused/,
+      );
+    });
 
-  it('a refused login', () => {
-    expectOneLine(
-      ['run', '--host', '127.0.0.1', '--user', 'no_such_role', '--password', 'hunter2', '--database', 'test', '--samples', '1'],
-      1,
-      /PostgreSQL at 127\.0\.0\.1:5432 refused login for user no_such_role \(database test\): role "no_such_role" does not exist/,
-    );
-  });
+    it('a refused login', () => {
+      expectOneLine(
+        [
+          'run',
+          '--host',
+          '127.0.0.1',
+          '--user',
+          'no_such_role',
+          '--password',
+          'hunter2',
+          '--database',
+          'test',
+          '--samples',
+          '1',
+        ],
+        1,
+        /PostgreSQL at 127\.0\.0\.1:5432 refused login for user no_such_role \(database test\): role "no_such_role" does not exist/,
+      );
+    });
 
-  it('a missing database', () => {
-    expectOneLine(
-      ['run', '--host', '127.0.0.1', '--user', 'postgres', '--database', 'no_such_db', '--samples', '1'],
-      1,
-      /refused login for user postgres \(database no_such_db\): database "no_such_db" does not exist/,
-    );
-  });
-});
+    it('a missing database', () => {
+      expectOneLine(
+        ['run', '--host', '127.0.0.1', '--user', 'postgres', '--database', 'no_such_db', '--samples', '1'],
+        1,
+        /refused login for user postgres \(database no_such_db\): database "no_such_db" does not exist/,
+      );
+    });
+  },
+);
 
 describe('help and version', () => {
   it('prints help for every command with exit 0', () => {

@@ -13,7 +13,10 @@ const CI = process.env.CI === 'true';
 function specQueries(): { title: string; sql: string }[] {
   const spec = readFileSync(new URL('../docs/spec.md', import.meta.url), 'utf8');
   const section = spec.slice(spec.indexOf('## Query Examples'), spec.indexOf('## API Reference'));
-  return [...section.matchAll(/### (.+)\n+```sql\n([\s\S]*?)```/g)].map((m) => ({ title: m[1]!, sql: m[2]! }));
+  return [...section.matchAll(/### (.+)\n+```sql\n([\s\S]*?)```/g)].map((m) => ({
+    title: m[1]!,
+    sql: m[2]!,
+  }));
 }
 
 const now = Math.floor(Date.now() / 1000);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { listContainers } from '../collect/docker/index.js';
 import { textTable } from './format.js';
 
 interface ContainersOptions {
@@ -23,6 +22,7 @@ export async function runContainers(
   io: { env?: Readonly<Record<string, string | undefined>>; write?: (text: string) => void } = {},
 ): Promise<void> {
   const write = io.write ?? ((text: string) => process.stdout.write(text));
+  const { listContainers } = await import('../collect/docker/index.js');
   const list = await listContainers({ forceCli: options.dockerCli, env: io.env });
   if (options.json) {
     write(`${JSON.stringify(list)}\n`);

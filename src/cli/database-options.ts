@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfigFile } from '../config/load-file.js';
 import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
 import { parsePort, parseTableName } from './options.js';
 
@@ -24,10 +23,11 @@ export function addDatabaseOptions(command: Command, portFlag: '--port' | '--db-
 }
 
 /** Settings from a command's flags, its --config file and the environment. */
-export function settingsFrom(
+export async function settingsFrom(
   flags: SettingsFlags & { config?: string },
   env: NodeJS.ProcessEnv = process.env,
-): Settings {
-  const file = flags.config ? loadConfigFile(flags.config) : {};
+): Promise<Settings> {
+  // yaml and zod load only when there is a file to read.
+  const file = flags.config ? (await import('../config/load-file.js')).loadConfigFile(flags.config) : {};
   return resolveSettings(flags, file, env);
 }

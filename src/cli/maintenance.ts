@@ -17,7 +17,7 @@ export function registerMaintenance(program: Command): void {
       .description("change the ring's capacity, keeping the newest rows (safe while agents write)")
       .argument('<capacity>', 'rows the ring holds from now on', parseCapacity),
   ).action(async (capacity: number, flags: MaintenanceFlags) => {
-    const ring = await openRing(settingsFrom(flags));
+    const ring = await openRing(await settingsFrom(flags));
     try {
       const before = ring.store.capacity;
       await ring.store.setCapacity(capacity);
@@ -33,7 +33,7 @@ export function registerMaintenance(program: Command): void {
       .description('delete samples older than --keep-hours; the ring keeps working')
       .requiredOption('--keep-hours <hours>', 'keep the samples of the last H hours', parseHours),
   ).action(async (flags: MaintenanceFlags) => {
-    const ring = await openRing(settingsFrom(flags));
+    const ring = await openRing(await settingsFrom(flags));
     try {
       const deleted = await ring.store.cleanupOldSamples(flags.keepHours!);
       process.stdout.write(

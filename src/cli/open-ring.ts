@@ -1,5 +1,5 @@
 import type { Settings } from '../config/settings.js';
-import { type EmbeddedHandle, openEmbedded } from '../store/embedded.js';
+import type { EmbeddedHandle } from '../store/embedded.js';
 import { RingStore } from '../store/ring.js';
 
 export interface OpenedRing {
@@ -20,7 +20,9 @@ export async function openRing(
 ): Promise<OpenedRing> {
   const embedded =
     settings.db.kind === 'embedded'
-      ? await openEmbedded(settings.db.dataDir, { serve: options.serve })
+      ? await (await import('../store/embedded.js')).openEmbedded(settings.db.dataDir, {
+          serve: options.serve,
+        })
       : null;
   try {
     const store = await RingStore.open({

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { Agent, type SampleSource } from '../agent/agent.js';
-import { ContainerSource } from '../agent/container-source.js';
+import type { ContainerSource } from '../agent/container-source.js';
 import { HostSource } from '../agent/host-source.js';
 import { ringSink } from '../agent/ring-sink.js';
-import { DockerUnavailableError } from '../collect/docker/index.js';
 import type { Settings, SettingsFlags } from '../config/settings.js';
 import { createLog } from '../log.js';
 import type { RingStore } from '../store/ring.js';
@@ -61,13 +60,31 @@ export function addAgentOptions(command: Command): Command {
 }
 
 export function registerRun(program: Command): void {
-  addAgentOptions(
-    program
-      .command('run', { isDefault: true })
-      .description(
-        'run the agent: sample the host (and containers) on a schedule and write each tick to the ring',
-      ),
-  ).action((flags: RunFlags) => runAgent(settingsFrom(flags)));
+  addDashboardOptions(
+    addAgentOptions(
+      program
+        .command('run', { isDefault: true })
+        .description(
+          'run the agent: sample the host (and containers) on a schedule and write each tick to the ring',
+        ),
+    ).option(
+      '--serve',
+      'also serve the dashboard (as ringmon serve; with --serve-port, --bind, --token, --insecure)',
+    ),
+    '--serve-port',
+  ).action(async (flags: RunFlags) => {
+    const web = flags.serve
+      ? {
+          port: flags.servePort,
+          bind: flags.bind,
+          token: flags.token ?? tokenFromEnv(),
+          insecure: flags.insecure,
+        }
+      : undefined;
+    // A dashboard that could not start is refused before the agent opens anything.
+    if (web) checkDashboardAccess(web);
+    return runAgent(await settingsFrom(flags), web);
+  });
 }
 
 /** Runs the agent until SIGINT/SIGTERM or --samples; resolves when everything is flushed and closed. */
@@ -147,6 +164,11 @@ async function openContainers(
   log: ReturnType<typeof createLog>,
 ): Promise<ContainerSource | null> {
   if (!settings.allContainers && settings.containers.length === 0) return null;
+  // dockerode costs ~27 MiB of memory: loaded only by agents that sample containers.
+  const [{ ContainerSource }, { DockerUnavailableError }] = await Promise.all([
+    import('../agent/container-source.js'),
+    import('../collect/docker/index.js'),
+  ]);
   try {
     const source = await ContainerSource.open({
       selectors: settings.allContainers ? 'all' : settings.containers,

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { sampleContainers } from '../collect/docker/index.js';
 import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host.js';
 import type { HostSnapshot } from '../collect/host-snapshot.js';
 import { DEFAULTS } from '../defaults.js';
@@ -87,6 +86,7 @@ async function runSample(options: SampleOptions): Promise<void> {
 async function runContainerSample(options: SampleOptions): Promise<void> {
   if (options.procAfter)
     throw new RingmonError('--proc-after replays host snapshots; it does not go with --container', 'usage');
+  const { sampleContainers } = await import('../collect/docker/index.js');
   const rows = await sampleContainers({
     selectors: options.allContainers ? 'all' : (options.container ?? []),
     intervalSeconds: options.interval,

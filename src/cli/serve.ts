@@ -7,17 +7,12 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
+import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
 import { createLog } from '../log.js';
 import type { RingStore } from '../store/ring.js';
 import { accessPolicy } from '../web/auth.js';
-import {
-  type Dashboard,
-  type DashboardLog,
-  DEFAULT_BIND,
-  DEFAULT_PORT,
-  startDashboard,
-} from '../web/index.js';
+import type { Dashboard, DashboardLog } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { openRing } from './open-ring.js';
 import { parsePort, parseTableName, wholeNumber } from './options.js';
@@ -49,8 +44,13 @@ function parseBind(text: string): string {
 /** --bind, --token, --insecure, and the port flag under the name given. */
 export function addDashboardOptions(command: Command, portFlag: '--port' | '--serve-port'): Command {
   return command
-    .option(`${portFlag} <port>`, 'dashboard TCP port (0: any free port)', parseDashboardPort, DEFAULT_PORT)
-    .option('--bind <address>', 'address the dashboard listens on', parseBind, DEFAULT_BIND)
+    .option(
+      `${portFlag} <port>`,
+      'dashboard TCP port (0: any free port)',
+      parseDashboardPort,
+      DEFAULTS.dashboardPort,
+    )
+    .option('--bind <address>', 'address the dashboard listens on', parseBind, DEFAULTS.dashboardBind)
     .option(
       '--token <token>',
       `token every request must carry (Authorization: Bearer, or ?token=); better: ${TOKEN_ENV}`,
@@ -75,7 +75,7 @@ export function registerServe(program: Command): void {
 
 async function runServe(flags: ServeFlags): Promise<void> {
   const { port, dbPort, bind, token, insecure, ...rest } = flags;
-  const settings = settingsFrom({ ...rest, port: dbPort });
+  const settings = await settingsFrom({ ...rest, port: dbPort });
   const secrets = settings.db.password ? [settings.db.password] : [];
   const dashboardToken = token ?? tokenFromEnv();
   // Refused before the ring is opened, which can take seconds.
@@ -127,5 +127,7 @@ export async function serveDashboard(
 ): Promise<Dashboard> {
   const token = flags.token ?? tokenFromEnv();
   checkDashboardAccess({ bind: flags.bind, token, insecure: flags.insecure });
+  // The dashboard's modules (zod, the page, uPlot) load only when a dashboard starts.
+  const { startDashboard } = await import('../web/index.js');
   return startDashboard({ store, port: flags.port, bind: flags.bind, token, insecure: flags.insecure, log });
 }

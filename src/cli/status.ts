@@ -52,7 +52,7 @@ export function registerStatus(program: Command): void {
         `exit with code 3 when a node or container has been quiet for ${STALE_INTERVALS} intervals`,
       ),
   ).action(async (flags: StatusFlags) => {
-    const ring = await openRing(settingsFrom(flags));
+    const ring = await openRing(await settingsFrom(flags));
     let writers: WriterStatus[];
     try {
       const state = await ring.store.state();

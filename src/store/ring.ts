@@ -145,10 +145,11 @@ const ANALYZED_COLUMNS = [
   .map(quoteIdent)
   .join(', ');
 
+const MAX_RECENT_LIMIT = 1_000_000;
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-const MAX_RECENT_LIMIT = 1_000_000;
 
 function databaseError(what: string, table: string, err: unknown): unknown {
   if (err instanceof RingStoreError) return err;

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
 import type { RingStore } from '../store/ring.js';
 import { HttpError, nodes, samples } from './api.js';
@@ -18,8 +19,8 @@ import { accessPolicy, isLoopback, requestToken, tokenMatches } from './auth.js'
 import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from './metrics.js';
 import { WindowReader } from './queries.js';
 
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_BIND = '127.0.0.1';
+export const DEFAULT_PORT = DEFAULTS.dashboardPort;
+export const DEFAULT_BIND = DEFAULTS.dashboardBind;
 
 /** The logging the dashboard does; a pino Logger fits. */
 export interface DashboardLog {
