@@ -5,6 +5,17 @@
  * @packageDocumentation
  */
 
+export {
+  Agent,
+  type AgentLog,
+  type AgentOptions,
+  type AgentSummary,
+  type RowSink,
+  type SampleSource,
+} from './agent/agent.js';
+export { ContainerSource } from './agent/container-source.js';
+export { HostSource } from './agent/host-source.js';
+export { ringSink } from './agent/ring-sink.js';
 export * from './collect/docker/index.js';
 export {
   HostCollector,
@@ -20,6 +31,7 @@ export type { CpuTemperatureSource } from './collect/sysfs/temperature.js';
 export * from './columns.js';
 export { DEFAULTS } from './defaults.js';
 export { RingmonError } from './errors.js';
+export { CompleteResourceMonitor, ResourceMonitor, type ResourceMonitorOptions } from './monitor.js';
 export { nodeRow, type RowIdentity } from './rows.js';
 export { RingStoreError, type RingStoreErrorCode } from './store/errors.js';
 export {
@@ -41,3 +53,4 @@ export {
   type SqlQueryable,
   type SqlResult,
 } from './store/sql-client.js';
+export { type Dashboard, type DashboardOptions, startDashboard } from './web/index.js';
