@@ -236,6 +236,10 @@ export type MetricName = Exclude<
   Extract<(typeof COLUMNS)[number], { scope: 'identity' }>['name']
 >;
 
+/** The metric columns host rows fill, and those container rows fill. */
+export type NodeMetricName = Extract<(typeof COLUMNS)[number], { scope: 'node' | 'both' }>['name'];
+export type ContainerMetricName = Extract<(typeof COLUMNS)[number], { scope: 'container' | 'both' }>['name'];
+
 /** The metrics of one sample: each measured value, or `null` where it is unknown this time. */
 export type Metrics = { [M in MetricName]: number | null };
 

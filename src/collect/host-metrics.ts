@@ -1,54 +1,12 @@
-import { type Metrics, NODE_METRIC_COLUMNS } from '../columns.js';
+import { type Metrics, NODE_METRIC_COLUMNS, type NodeMetricName } from '../columns.js';
 import type { HostSnapshot } from './host-snapshot.js';
 import { type Counter, counterDelta } from './procfs/counter.js';
 import { DISK_STAT } from './procfs/diskstats.js';
 import { NET_STAT } from './procfs/net-dev.js';
 import type { CpuJiffies } from './procfs/stat.js';
 
-/** The metric columns a host row fills. */
-export type NodeMetrics = Pick<
-  Metrics,
-  | 'cpu_user_pct'
-  | 'cpu_nice_pct'
-  | 'cpu_system_pct'
-  | 'cpu_idle_pct'
-  | 'cpu_iowait_pct'
-  | 'cpu_irq_pct'
-  | 'cpu_softirq_pct'
-  | 'cpu_steal_pct'
-  | 'cpu_guest_pct'
-  | 'cpu_guest_nice_pct'
-  | 'cpu_total_pct'
-  | 'load_1m'
-  | 'load_5m'
-  | 'load_15m'
-  | 'ctx_switches_s'
-  | 'interrupts_s'
-  | 'procs_running'
-  | 'procs_blocked'
-  | 'mem_total_mb'
-  | 'mem_free_mb'
-  | 'mem_available_mb'
-  | 'mem_buffers_mb'
-  | 'mem_cached_mb'
-  | 'swap_total_mb'
-  | 'swap_free_mb'
-  | 'swap_used_mb'
-  | 'disk_read_mb_s'
-  | 'disk_write_mb_s'
-  | 'disk_read_iops'
-  | 'disk_write_iops'
-  | 'disk_util_pct'
-  | 'net_rx_mb_s'
-  | 'net_tx_mb_s'
-  | 'net_rx_pkts_s'
-  | 'net_tx_pkts_s'
-  | 'net_rx_errs_s'
-  | 'net_tx_errs_s'
-  | 'net_rx_drops_s'
-  | 'net_tx_drops_s'
-  | 'temperature_c'
->;
+/** The metric columns a host row fills (src/columns.ts decides which). */
+export type NodeMetrics = Pick<Metrics, NodeMetricName>;
 
 const MIB = 1024 * 1024;
 const SECTOR_BYTES = 512; // /proc/diskstats counts 512-byte sectors whatever the device's sector size
@@ -86,20 +44,7 @@ const EMPTY = Object.freeze(
   Object.fromEntries(NODE_METRIC_COLUMNS.map((column) => [column.name, null])),
 ) as unknown as NodeMetrics;
 
-type CpuMetrics = Pick<
-  NodeMetrics,
-  | 'cpu_user_pct'
-  | 'cpu_nice_pct'
-  | 'cpu_system_pct'
-  | 'cpu_idle_pct'
-  | 'cpu_iowait_pct'
-  | 'cpu_irq_pct'
-  | 'cpu_softirq_pct'
-  | 'cpu_steal_pct'
-  | 'cpu_guest_pct'
-  | 'cpu_guest_nice_pct'
-  | 'cpu_total_pct'
->;
+type CpuMetrics = Pick<NodeMetrics, Extract<NodeMetricName, `cpu_${string}`>>;
 
 /**
  * The ten CPU parts as percent of all CPU time between the snapshots, summing to 100.

@@ -94,6 +94,20 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Names of prepared statements, by text: hashing a 4 KB statement on every write is measurable. */
+const names = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `ringmon_${fnv1a(text)}_${text.length}`;
+    // Statements differ by table and batch size only; the bound is a guard, not a tuning.
+    if (names.size > 1000) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 type RawQuery = (config: {
   text: string;
   values?: unknown[];
@@ -120,7 +134,7 @@ class PgQueryable implements SqlQueryable {
         text,
         values: params as unknown[],
         types: TYPES,
-        ...(options.prepare ? { name: `ringmon_${fnv1a(text)}_${text.length}` } : {}),
+        ...(options.prepare ? { name: statementName(text) } : {}),
       });
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     } catch (err) {

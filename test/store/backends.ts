@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
+import { redact } from '../../src/store/errors.js';
 import { pgliteStartParams } from '../../src/store/pglite-client.js';
 import { RingStore, type RingStoreOptions } from '../../src/store/ring.js';
 import { ringNames } from '../../src/store/schema.js';
@@ -106,7 +107,7 @@ export function forEachBackend(
       if (CI) {
         describe(label, () => {
           it('needs the PostgreSQL server (CI=true)', () => {
-            throw new Error(`PostgreSQL at ${PG_URL} is unreachable and CI=true: ${pgUnavailable}`);
+            throw new Error(`PostgreSQL at ${redact(PG_URL)} is unreachable and CI=true: ${pgUnavailable}`);
           });
         });
       } else {

@@ -3,7 +3,7 @@
  * reads (declared here, not taken from @types/dockerode, so the formulas depend on no client library),
  * one counter reading per container, and the container columns of a row.
  */
-import type { COLUMNS } from '../../columns.js';
+import type { ContainerMetricName } from '../../columns.js';
 
 /** `cpu_stats` / `precpu_stats` of `GET /containers/{id}/stats`. All times in nanoseconds. */
 export interface EngineCpuStats {
@@ -125,7 +125,7 @@ export interface ContainerReading {
 }
 
 /** The metric columns a container row fills (the spec's `container` and `both` columns). */
-export type ContainerMetricName = Extract<(typeof COLUMNS)[number], { scope: 'container' | 'both' }>['name'];
+export type { ContainerMetricName };
 
 /** The container metrics of one row; `null` where unknown this time. */
 export type ContainerMetrics = { [M in ContainerMetricName]: number | null };
