@@ -13,7 +13,8 @@ import { ringNames } from '../src/store/schema.js';
 
 const PG_URL = process.env.RINGMON_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.RINGMON_BENCH_AGENT_SECONDS ?? 60);
-const WARMUP_SECONDS = 5;
+// Start-up (module loading, JIT compilation on background threads) is over well within this.
+const WARMUP_SECONDS = 15;
 const TICKS_PER_SECOND = 100; // USER_HZ
 
 const bin = fileURLToPath(new URL('../bin/ringmon.js', import.meta.url));

@@ -254,6 +254,26 @@ forEachBackend(
       expect(check.ids[0]).toBeGreaterThan(71);
     });
 
+    it("works on a caller's pg Pool, vacuums on a second connection, and leaves the pool open", async () => {
+      const table = uniqueTable();
+      tables.push(table);
+      const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+      pool.on('error', () => undefined);
+      try {
+        const store = await backend.open({ tableName: table, capacity: 300, db: pool });
+        for (let i = 0; i < 40; i++)
+          await store.write(Array.from({ length: 10 }, (_, k) => tagged(0, i * 10 + k)));
+        await store.settle();
+        const state = await store.state();
+        expect(state).toMatchObject({ rowsUsed: 300, lastId: 400, lastVacuumError: null });
+        expect(state.lastVacuum).toBeInstanceOf(Date);
+        await store.close();
+        expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(300);
+      } finally {
+        await pool.end();
+      }
+    });
+
     it("a caller's pg Client whose server connection is gone gets a clear rejection", async () => {
       const table = uniqueTable();
       tables.push(table);
