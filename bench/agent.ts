@@ -10,6 +10,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { textTable } from '../src/cli/format.js';
 import { ringNames } from '../src/store/schema.js';
+import {
+  acquireEngine,
+  type LiveEngine,
+  removeTestContainers,
+  TEST_LABEL,
+} from '../test/docker/live-engine.js';
 
 const PG_URL = process.env.RINGMON_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.RINGMON_BENCH_AGENT_SECONDS ?? 60);
@@ -38,69 +44,88 @@ const BASELINE = `
   setInterval(() => { for (const f of files) readFileSync(f, 'latin1'); }, 1000);
 `;
 
+const CONTAINERS = 10;
+
 export async function run(): Promise<void> {
   const table = `ringmon_bench_agent_${process.pid}`;
-  const agent = spawn(
-    process.execPath,
-    [
-      bin,
-      'run',
-      '--database-url',
-      PG_URL,
-      '--table',
-      table,
-      '--interval',
-      '1',
-      '--log-level',
-      'warn',
-      '--node-name',
-      'bench',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const baseline = spawn(process.execPath, ['-e', BASELINE], { stdio: 'ignore' });
-  const children: ChildProcess[] = [agent, baseline];
+  const agentArgs = (node: string, extra: string[] = []) => [
+    bin,
+    'run',
+    '--database-url',
+    PG_URL,
+    '--table',
+    table,
+    '--interval',
+    '1',
+    '--log-level',
+    'warn',
+    '--node-name',
+    node,
+    ...extra,
+  ];
+  // With a Docker engine (as root, or RINGMON_TEST_DOCKER_HOST), a third process samples 10 containers too.
+  const found = await acquireEngine();
+  const engine: LiveEngine | null = found.engine;
+  if (!engine) console.log(`agent bench: no Docker engine (${found.reason}); measuring the host-only agent`);
+  if (engine) await startContainers(engine);
+  const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ['ignore', 'ignore', 'inherit'] };
+  const measured: { name: string; child: ChildProcess }[] = [
+    { name: 'ringmon run (host only)', child: spawn(process.execPath, agentArgs('bench'), quiet) },
+    {
+      name: 'baseline: read the files',
+      child: spawn(process.execPath, ['-e', BASELINE], { stdio: 'ignore' }),
+    },
+  ];
+  if (engine) {
+    measured.push({
+      name: `ringmon run --all-containers (${CONTAINERS})`,
+      child: spawn(process.execPath, agentArgs('bench-containers', ['--all-containers']), {
+        ...quiet,
+        env: { ...process.env, ...engine.env },
+      }),
+    });
+  }
   try {
     await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
-    const start = {
-      agent: cpuSeconds(agent.pid!),
-      baseline: cpuSeconds(baseline.pid!),
-      at: performance.now(),
-    };
-    let agentRssMax = 0;
-    let baselineRssMax = 0;
+    const startAt = performance.now();
+    const startCpu = measured.map(({ child }) => cpuSeconds(child.pid!));
+    const rssMax = measured.map(() => 0);
     const poll = setInterval(() => {
-      agentRssMax = Math.max(agentRssMax, rssMiB(agent.pid!));
-      baselineRssMax = Math.max(baselineRssMax, rssMiB(baseline.pid!));
+      measured.forEach(({ child }, i) => {
+        rssMax[i] = Math.max(rssMax[i]!, rssMiB(child.pid!));
+      });
     }, 1000);
     await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
     clearInterval(poll);
-    const wall = (performance.now() - start.at) / 1000;
-    const agentPct = ((cpuSeconds(agent.pid!) - start.agent) / wall) * 100;
-    const baselinePct = ((cpuSeconds(baseline.pid!) - start.baseline) / wall) * 100;
+    const wall = (performance.now() - startAt) / 1000;
+    const pct = measured.map(({ child }, i) => ((cpuSeconds(child.pid!) - startCpu[i]!) / wall) * 100);
     console.log(
-      `agent: ${SECONDS} s at 1 Hz, host only, writing to ${new URL(PG_URL).host} (CPU from /proc/PID/stat, 10 ms ticks)`,
+      `agent: ${SECONDS} s at 1 Hz writing to ${new URL(PG_URL).host}, side by side (CPU from /proc/PID/stat, 10 ms ticks)`,
     );
-    console.log(
-      textTable(
-        [
-          ['process', 'cpu % of a core', 'max RSS MiB'],
-          ['ringmon run', agentPct.toFixed(3), agentRssMax.toFixed(1)],
-          ['baseline: read the files', baselinePct.toFixed(3), baselineRssMax.toFixed(1)],
-        ],
-        [false, true, true],
-      ),
-    );
+    const rows = measured.map(({ name }, i) => [name, pct[i]!.toFixed(3), rssMax[i]!.toFixed(1)]);
+    console.log(textTable([['process', 'cpu % of a core', 'max RSS MiB'], ...rows], [false, true, true]));
+    const withContainers = engine
+      ? {
+          containers: CONTAINERS,
+          containers_cpu_pct: round3(pct[2]!),
+          containers_rss_mib: round1(rssMax[2]!),
+        }
+      : {};
     console.log(
       JSON.stringify({
         bench: 'agent',
-        cpu_pct: round3(agentPct),
-        rss_mib: round1(agentRssMax),
-        baseline_cpu_pct: round3(baselinePct),
+        cpu_pct: round3(pct[0]!),
+        rss_mib: round1(rssMax[0]!),
+        baseline_cpu_pct: round3(pct[1]!),
+        ...withContainers,
       }),
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    for (const { child } of measured) child.kill('SIGTERM');
+    if (engine) {
+      await removeTestContainers(engine.docker);
+      await engine.release();
+    }
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const admin = new pg.Client(PG_URL);
     await admin.connect();
@@ -112,3 +137,28 @@ export async function run(): Promise<void> {
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+async function startContainers(engine: LiveEngine): Promise<void> {
+  await removeTestContainers(engine.docker);
+  await engine.docker(['network', 'create', '--label', TEST_LABEL, 'ringmon-bench-agent'], {
+    allowFail: true,
+  });
+  await Promise.all(
+    Array.from({ length: CONTAINERS }, (_, i) =>
+      engine.docker([
+        'run',
+        '-d',
+        '--label',
+        TEST_LABEL,
+        '--name',
+        `ringmon-bench-agent-${i}`,
+        '--network',
+        'ringmon-bench-agent',
+        engine.image,
+        'sh',
+        '-c',
+        'while :; do sleep 1; done',
+      ]),
+    ),
+  );
+}
