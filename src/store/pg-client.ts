@@ -3,6 +3,7 @@
  */
 import pg from 'pg';
 import { asDriverError, isConnectionLoss, oneLine, RingStoreError, redact } from './errors.js';
+import { fnv1a } from './schema.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,
@@ -83,15 +84,6 @@ function endpointOf(config: pg.ClientConfig): Endpoint {
     user: probe.user ?? 'postgres',
     database: probe.database ?? probe.user ?? 'postgres',
   };
-}
-
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Names of prepared statements, by text: hashing a 4 KB statement on every write is measurable. */

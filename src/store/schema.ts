@@ -45,7 +45,8 @@ export function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-function fnv1a(text: string): string {
+/** 32-bit FNV-1a of a string, as 8 hex digits: short, stable names derived from long texts. */
+export function fnv1a(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
