@@ -26,6 +26,28 @@ export {
 } from './collect/host.js';
 export { hostMetrics, type NodeMetrics } from './collect/host-metrics.js';
 export type { HostSnapshot } from './collect/host-snapshot.js';
+export { type Pressure, type PsiLine, parsePressure } from './collect/procfs/pressure.js';
+export {
+  type ProcPidIo,
+  type ProcPidStat,
+  type ProcPidStatm,
+  type ProcPidStatus,
+  parseProcPidIo,
+  parseProcPidStat,
+  parseProcPidStatm,
+  parseProcPidStatus,
+} from './collect/procfs/process.js';
+export { type InterruptCounts, parseInterruptCounts } from './collect/procfs/stat.js';
+export { parseVmstat, type Vmstat } from './collect/procfs/vmstat.js';
+export { type CoolingDevice, readCoolingDevices } from './collect/sysfs/cooling.js';
+export {
+  cleanChipName,
+  type HwmonChipSensors,
+  type HwmonFan,
+  type HwmonTemperature,
+  hwmonChipLabel,
+  readHwmonSensors,
+} from './collect/sysfs/hwmon.js';
 export type { NameFilter } from './collect/sysfs/patterns.js';
 export type { CpuTemperatureSource } from './collect/sysfs/temperature.js';
 export * from './columns.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
 import { runCli } from './cli-helpers.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
@@ -202,3 +202,88 @@ function safeExists(path: string): boolean {
     return false;
   }
 }
+
+describe.skipIf(pgUnavailable !== null && !CI)(
+  'the agent without Docker, with a password, with the dashboard',
+  () => {
+    const table = `ringmon_cli2_${process.pid}`;
+    const admin = new pg.Client(PG_URL);
+    afterAll(async () => {
+      const n = ringNames(table);
+      await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}`);
+      await admin.end();
+    });
+
+    it('samples the host only, with one warning, when no Docker answers; the password never reaches the log', async () => {
+      await admin.connect();
+      const log = join(dir, 'nodocker.log');
+      // The local server trusts every login, so the password is accepted and ignored: it must still never be logged.
+      const url = new URL(PG_URL);
+      url.password = 'hunter2-secret';
+      const run = runCli(
+        [
+          'run',
+          '--database-url',
+          url.toString(),
+          '--table',
+          table,
+          '--container',
+          'web',
+          '--samples',
+          '2',
+          '--interval',
+          '0.5',
+          '--log-level',
+          'debug',
+          '--log-file',
+          log,
+        ],
+        { DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}`, PATH: '/usr/bin:/bin' },
+      );
+      expect(run.status).toBe(0);
+      const lines = logLines(log);
+      const warnings = lines.filter((l) => /no Docker/.test(l.msg));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.msg).toMatch(/sampling the host only/);
+      expect(lines.find((l) => l.msg === 'agent stopped')).toMatchObject({ samples: 2, rowsWritten: 2 });
+      expect(readFileSync(log, 'utf8')).not.toContain('hunter2-secret');
+    });
+
+    it('run --serve serves the dashboard and /metrics from the agent process', async () => {
+      const log = join(dir, 'serve.log');
+      const agent = background([
+        'run',
+        '--database-url',
+        PG_URL,
+        '--table',
+        table,
+        '--samples',
+        '8',
+        '--interval',
+        '0.5',
+        '--node-name',
+        'served',
+        '--serve',
+        '--serve-port',
+        '0',
+        '--log-file',
+        log,
+      ]);
+      let url: string | undefined;
+      for (let i = 0; i < 50 && !url; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        // The file may be empty, or end in half a line, while the agent writes it.
+        const text = safeExists(log) ? readFileSync(log, 'utf8') : '';
+        url = /"url":"(http:[^"]+)".*"msg":"dashboard listening"/.exec(text)?.[1];
+      }
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      await new Promise((r) => setTimeout(r, 1500));
+      const metrics = await (await fetch(new URL('metrics', url))).text();
+      expect(metrics).toMatch(/^# TYPE ringmon_\w+ gauge$/m);
+      expect(metrics).toMatch(/node="served"/);
+      const nodes = (await (await fetch(new URL('api/nodes', url))).json()) as unknown;
+      expect(JSON.stringify(nodes)).toContain('served');
+      expect((await agent.done).code).toBe(0);
+    });
+  },
+);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureText } from '../../../test/fixture-path.js';
-import { parseStat } from './stat.js';
+import { parseInterruptCounts, parseStat } from './stat.js';
 
 describe('parseStat', () => {
   it('reads the 132 KB procfs fixture as procfs stat_test.go does', () => {
@@ -42,5 +42,24 @@ describe('parseStat', () => {
     ['a ctxt that is not a number', 'cpu 1 2 3 4\nctxt abc\n'],
   ])('rejects %s, naming the file', (_, text) => {
     expect(() => parseStat(text)).toThrow(/\/proc\/stat/);
+  });
+});
+
+describe('parseInterruptCounts', () => {
+  it('reads the per-IRQ and per-softirq columns of the procfs fixture (stat_test.go)', () => {
+    const counts = parseInterruptCounts(fixtureText('procfs/proc/stat'));
+    expect(counts.intr[8]).toBe(1); // 9th number after the total
+    expect(counts.softirq[9]).toBe(508444); // RCU, 10th number after the total
+    expect(counts.softirq).toHaveLength(10);
+    expect(counts.intr.length).toBeGreaterThan(1000);
+  });
+
+  it('gives empty lists where the lines are absent, and rejects a malformed line', () => {
+    expect(parseInterruptCounts('cpu 1 2 3 4\n')).toEqual({ intr: [], softirq: [] });
+    expect(parseInterruptCounts('intr 3 1 2\nsoftirq 18446744073709551615 5')).toEqual({
+      intr: [1, 2],
+      softirq: [5],
+    });
+    expect(() => parseInterruptCounts('intr x\n')).toThrow(/\/proc\/stat/);
   });
 });

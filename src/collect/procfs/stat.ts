@@ -119,3 +119,36 @@ function firstCounter(text: string, start: number, end: number, out: Counter[], 
   }
   return out[0] as Counter;
 }
+
+/** The per-source interrupt counts of /proc/stat, without the totals (those are in {@link ProcStat}). */
+export interface InterruptCounts {
+  /** Interrupts per IRQ number since boot: index i is IRQ i (the `intr` line after its total). */
+  intr: Counter[];
+  /**
+   * Softirqs per type since boot, in the kernel's order: HI TIMER NET_TX NET_RX BLOCK IRQ_POLL
+   * TASKLET SCHED HRTIMER RCU (the `softirq` line after its total).
+   */
+  softirq: Counter[];
+}
+
+/**
+ * Reads the per-IRQ and per-softirq columns of /proc/stat. Separate from {@link parseStat} so only
+ * callers who want thousands of columns pay for them: finds the two lines and parses each once.
+ * A missing line gives an empty list.
+ */
+export function parseInterruptCounts(text: string): InterruptCounts {
+  return { intr: countsAfterTotal(text, 'intr'), softirq: countsAfterTotal(text, 'softirq') };
+}
+
+function countsAfterTotal(text: string, key: string): Counter[] {
+  const prefix = `${key} `;
+  let start = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`);
+  if (start === -1) return [];
+  if (text.charCodeAt(start) === 10) start++;
+  let end = text.indexOf('\n', start);
+  if (end === -1) end = text.length;
+  const values: Counter[] = [];
+  const n = parseCounters(text, start + prefix.length, end, values, Number.POSITIVE_INFINITY);
+  if (n < 1) throw new ParseError(FILE, `malformed ${key} line ${quote(text.slice(start, end))}`);
+  return values.slice(1);
+}

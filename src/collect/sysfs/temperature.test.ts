@@ -77,6 +77,17 @@ describe('thermal zones (procfs fixture)', () => {
     ]);
   });
 
+  it('reads policy, mode and passive where the zone has them (class_thermal_test.go)', () => {
+    const zones = readThermalZones(procfsSys);
+    expect(zones.map(({ entry, policy, mode, passive }) => ({ entry, policy, mode, passive }))).toEqual([
+      { entry: 'thermal_zone0', policy: 'step_wise', mode: undefined, passive: undefined },
+      { entry: 'thermal_zone1', policy: 'step_wise', mode: 'enabled', passive: 0 },
+    ]);
+    expect('mode' in zones[0]!).toBe(false); // absent, not null
+    expect(zones[1]!.celsius! * 1000).toBe(-44000);
+    expect(zones[0]!.celsius! * 1000).toBe(49925);
+  });
+
   it('chooses the SoC zone and never acpitz (the board, not the CPU)', () => {
     const source = discoverCpuTemperature(procfsSys)!;
     expect(source.inputs).toHaveLength(1);

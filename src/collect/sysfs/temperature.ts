@@ -25,6 +25,12 @@ export interface ThermalZone {
   /** Path of the temp file (millidegrees Celsius). */
   input: string;
   celsius: number | null;
+  /** The governor (`step_wise`); absent where the zone has no policy file. */
+  policy?: string;
+  /** `enabled` or `disabled`; absent where the zone has no mode file. */
+  mode?: string;
+  /** Passive trip point, millidegrees Celsius (0 = off); absent where the zone has no passive file. */
+  passive?: number;
 }
 
 /** The sensor files that give the CPU temperature, and a description for people. */
@@ -149,7 +155,14 @@ export function readThermalZones(sysRoot: string): ThermalZone[] {
       if (type === null) return [];
       const input = join(dir, 'temp');
       const raw = readText(input);
-      return [{ entry, type, input, celsius: raw === null ? null : parseMillidegrees(raw) }];
+      const zone: ThermalZone = { entry, type, input, celsius: raw === null ? null : parseMillidegrees(raw) };
+      const policy = readText(join(dir, 'policy'));
+      if (policy !== null) zone.policy = policy;
+      const mode = readText(join(dir, 'mode'));
+      if (mode !== null) zone.mode = mode;
+      const passive = readText(join(dir, 'passive'));
+      if (passive !== null && /^-?\d+$/.test(passive)) zone.passive = Number(passive);
+      return [zone];
     });
 }
 
