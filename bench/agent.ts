@@ -66,7 +66,8 @@ export async function run(): Promise<void> {
   // With a Docker engine (as root, or RINGMON_TEST_DOCKER_HOST), a third process samples 10 containers too.
   const found = await acquireEngine();
   const engine: LiveEngine | null = found.engine;
-  if (!found.engine) console.log(`agent bench: no Docker engine (${found.reason}); measuring the host-only agent`);
+  if (!found.engine)
+    console.log(`agent bench: no Docker engine (${found.reason}); measuring the host-only agent`);
   if (engine) await startContainers(engine);
   const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ['ignore', 'ignore', 'inherit'] };
   const measured: { name: string; child: ChildProcess }[] = [
