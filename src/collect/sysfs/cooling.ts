@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSysText } from './read.js';
 
 /** One /sys/class/thermal/cooling_deviceN: a fan, a CPU frequency limit, an idle injector, … */
 export interface CoolingDevice {
@@ -12,14 +13,6 @@ export interface CoolingDevice {
   /** Current cooling state; −1 where the driver reports none (intel_powerclamp when idle). */
   curState: number;
 }
-
-const readText = (path: string): string | null => {
-  try {
-    return readFileSync(path, 'latin1').trim();
-  } catch {
-    return null;
-  }
-};
 
 const parseState = (text: string | null): number | null =>
   text !== null && /^-?\d+$/.test(text) ? Number(text) : null;
@@ -41,9 +34,9 @@ export function readCoolingDevices(sysRoot: string): CoolingDevice[] {
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .flatMap((entry) => {
       const dir = join(classDir, entry);
-      const type = readText(join(dir, 'type'));
-      const maxState = parseState(readText(join(dir, 'max_state')));
-      const curState = parseState(readText(join(dir, 'cur_state')));
+      const type = readSysText(join(dir, 'type'));
+      const maxState = parseState(readSysText(join(dir, 'max_state')));
+      const curState = parseState(readSysText(join(dir, 'cur_state')));
       if (type === null || maxState === null || curState === null) return [];
       return [{ name: entry.slice('cooling_device'.length), type, maxState, curState }];
     });

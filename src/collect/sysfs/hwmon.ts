@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { listSysDir, readSysText } from './read.js';
 import { parseMillidegrees } from './temperature.js';
 
 /** One temp* sensor of a hwmon chip, in °C (sysfs writes millidegrees). */
@@ -64,22 +65,6 @@ export function hwmonChipLabel(entry: string, deviceLinkTarget: string | null, n
   return cleanName !== '' ? cleanName : cleanChipName(entry);
 }
 
-const readText = (path: string): string | null => {
-  try {
-    return readFileSync(path, 'latin1').trim();
-  } catch {
-    return null;
-  }
-};
-
-const listDir = (path: string): string[] => {
-  try {
-    return readdirSync(path).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  } catch {
-    return [];
-  }
-};
-
 const resolve = (path: string): string | null => {
   try {
     return realpathSync(path);
@@ -99,17 +84,17 @@ const parseInteger = (text: string | null): number | null =>
  */
 export function readHwmonSensors(sysRoot: string): HwmonChipSensors[] {
   const classDir = join(sysRoot, 'class', 'hwmon');
-  const chips = listDir(classDir).map((entry) => {
+  const chips = listSysDir(classDir).map((entry) => {
     const dir = join(classDir, entry);
-    const name = readText(join(dir, 'name')) ?? readText(join(dir, 'device', 'name'));
+    const name = readSysText(join(dir, 'name')) ?? readSysText(join(dir, 'device', 'name'));
     const chip = hwmonChipLabel(entry, resolve(join(dir, 'device')), name);
     const files = new Map<string, string>(); // file name → path; the hwmon directory wins
     for (const base of [join(dir, 'device'), dir]) {
-      for (const file of listDir(base)) files.set(file, join(base, file));
+      for (const file of listSysDir(base)) files.set(file, join(base, file));
     }
     const read = (file: string) => {
       const path = files.get(file);
-      return path === undefined ? null : readText(path);
+      return path === undefined ? null : readSysText(path);
     };
     const millidegrees = (file: string) => {
       const text = read(file);

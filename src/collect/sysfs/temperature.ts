@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listSysDir, readSysText } from './read.js';
 
 /** One temp*_input of a hwmon chip. */
 export interface HwmonSensor {
@@ -106,37 +106,21 @@ export function chooseCpuSensors(chips: HwmonChip[], zones: ThermalZone[]): CpuT
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-const readText = (path: string): string | null => {
-  try {
-    return readFileSync(path, 'latin1').trim();
-  } catch {
-    return null;
-  }
-};
-
-const listDir = (path: string): string[] => {
-  try {
-    return readdirSync(path).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  } catch {
-    return [];
-  }
-};
-
 /** Every hwmon chip under sysRoot/class/hwmon with its temperature sensors. */
 export function readHwmonChips(sysRoot: string): HwmonChip[] {
   const classDir = join(sysRoot, 'class', 'hwmon');
-  return listDir(classDir).map((entry) => {
+  return listSysDir(classDir).map((entry) => {
     const dir = join(classDir, entry);
     // Older drivers keep `name` on the parent device instead of the hwmon directory.
-    const name = readText(join(dir, 'name')) ?? readText(join(dir, 'device', 'name'));
-    const sensors = listDir(dir)
+    const name = readSysText(join(dir, 'name')) ?? readSysText(join(dir, 'device', 'name'));
+    const sensors = listSysDir(dir)
       .filter((file) => /^temp\d+_input$/.test(file))
       .map((file) => {
         const input = join(dir, file);
-        const raw = readText(input);
+        const raw = readSysText(input);
         return {
           input,
-          label: readText(join(dir, file.replace('_input', '_label'))),
+          label: readSysText(join(dir, file.replace('_input', '_label'))),
           celsius: raw === null ? null : parseMillidegrees(raw),
         };
       });
@@ -147,20 +131,20 @@ export function readHwmonChips(sysRoot: string): HwmonChip[] {
 /** Every thermal zone under sysRoot/class/thermal. */
 export function readThermalZones(sysRoot: string): ThermalZone[] {
   const classDir = join(sysRoot, 'class', 'thermal');
-  return listDir(classDir)
+  return listSysDir(classDir)
     .filter((entry) => entry.startsWith('thermal_zone'))
     .flatMap((entry) => {
       const dir = join(classDir, entry);
-      const type = readText(join(dir, 'type'));
+      const type = readSysText(join(dir, 'type'));
       if (type === null) return [];
       const input = join(dir, 'temp');
-      const raw = readText(input);
+      const raw = readSysText(input);
       const zone: ThermalZone = { entry, type, input, celsius: raw === null ? null : parseMillidegrees(raw) };
-      const policy = readText(join(dir, 'policy'));
+      const policy = readSysText(join(dir, 'policy'));
       if (policy !== null) zone.policy = policy;
-      const mode = readText(join(dir, 'mode'));
+      const mode = readSysText(join(dir, 'mode'));
       if (mode !== null) zone.mode = mode;
-      const passive = readText(join(dir, 'passive'));
+      const passive = readSysText(join(dir, 'passive'));
       if (passive !== null && /^-?\d+$/.test(passive)) zone.passive = Number(passive);
       return [zone];
     });
