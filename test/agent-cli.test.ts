@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -287,3 +287,19 @@ describe.skipIf(pgUnavailable !== null && !CI)(
     });
   },
 );
+
+describe('stopping the agent on the embedded store', () => {
+  it('a second SIGINT during the stop does not cut it short: exit 0, lock, socket and agent.json removed', async () => {
+    const dataDir = join(dir, 'twice');
+    const agent = background(['run', '--data-dir', dataDir, '--interval', '0.5']);
+    for (let i = 0; i < 100 && !safeExists(join(dataDir, 'agent.json')); i++)
+      await new Promise((r) => setTimeout(r, 200));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    agent.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    agent.child.kill('SIGINT'); // as a second Ctrl-C, or `timeout` signalling the process and its group
+    const { code } = await agent.done;
+    expect(code).toBe(0);
+    expect(readdirSync(dataDir)).toEqual(['pgdata']);
+  }, 60_000);
+});

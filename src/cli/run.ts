@@ -17,6 +17,7 @@ import {
   serveDashboard,
   tokenFromEnv,
 } from './serve.js';
+import { onStopSignal } from './signals.js';
 
 interface RunFlags extends SettingsFlags, DashboardFlags {
   config?: string;
@@ -94,6 +95,11 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
   const ring = await openRing(settings, { serve: true, applyCapacity: settings.master });
   const sources: SampleSource[] = [];
   let dashboard: Dashboard | undefined;
+  const controller = new AbortController();
+  onStopSignal((signal) => {
+    log.info({ signal }, 'stopping: finishing the write in flight and flushing');
+    controller.abort();
+  });
   try {
     if (web) dashboard = await serveDashboard(ring.store, web, log);
     warnCapacity(settings, ring.store, log);
@@ -107,13 +113,6 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     );
     const containers = await openContainers(settings, log);
     if (containers) sources.push(containers);
-    const controller = new AbortController();
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping: finishing the write in flight and flushing');
-      controller.abort();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     log.info(
       {
         ring: ring.store.table,
@@ -140,8 +139,6 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
       bufferRows: settings.bufferRows,
       samples: settings.samples,
     }).run(controller.signal);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
     log.info(summary, 'agent stopped');
   } finally {
     await dashboard?.close();

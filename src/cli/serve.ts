@@ -16,6 +16,7 @@ import type { Dashboard, DashboardLog } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { openRing } from './open-ring.js';
 import { parsePort, parseTableName, wholeNumber } from './options.js';
+import { onStopSignal } from './signals.js';
 
 /** Where a token can come from without showing up in `ps`. */
 export const TOKEN_ENV = 'RINGMON_DASHBOARD_TOKEN';
@@ -82,22 +83,28 @@ async function runServe(flags: ServeFlags): Promise<void> {
   checkDashboardAccess({ bind, token: dashboardToken, insecure });
   if (dashboardToken) secrets.push(dashboardToken);
   const log = createLog({ level: settings.logLevel, file: settings.logFile, secrets });
-  const ring = await openRing(settings);
+  let stopRequested: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stopRequested = resolve;
+  });
+  onStopSignal((signal) => {
+    log.info({ signal }, 'stopping the dashboard');
+    stopRequested();
+  });
   try {
-    const dashboard = await serveDashboard(ring.store, { port, bind, token: dashboardToken, insecure }, log);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        log.info({ signal }, 'stopping the dashboard');
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await dashboard.close();
+    const ring = await openRing(settings);
+    try {
+      const dashboard = await serveDashboard(
+        ring.store,
+        { port, bind, token: dashboardToken, insecure },
+        log,
+      );
+      await stopped;
+      await dashboard.close();
+    } finally {
+      await ring.close();
+    }
   } finally {
-    await ring.close();
     log.flush();
   }
 }
