@@ -2,7 +2,7 @@
  * `SqlClient` over PGlite, PostgreSQL compiled to WebAssembly and run inside this process.
  *
  * Memory is the cost to watch (measured on this project's machine with PGlite 0.5.17, which is
- * PostgreSQL 18.7; docs/ring.md has the figures). Three defaults keep a long-running agent small:
+ * PostgreSQL 18.7, and again with the pinned 0.5.14; docs/ring.md has the figures). Three defaults keep a long-running agent small:
  * - initdb for a new data directory runs in a short-lived child process: it runs in a second
  *   WebAssembly instance, peaks near 780 MiB, and V8 keeps much of that after it closes;
  * - shared_buffers is 8MB instead of PGlite's 128MB, and max_connections 5 instead of 100;
