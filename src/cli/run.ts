@@ -92,14 +92,16 @@ export function registerRun(program: Command): void {
 export async function runAgent(settings: Settings, web?: DashboardSettings): Promise<void> {
   const secrets = [settings.db.password, web?.token].filter((s): s is string => typeof s === 'string');
   const log = createLog({ level: settings.logLevel, file: settings.logFile, secrets });
-  const ring = await openRing(settings, { serve: true, applyCapacity: settings.master });
-  const sources: SampleSource[] = [];
-  let dashboard: Dashboard | undefined;
+  // Handled from the start: a signal while the ring opens (creating an embedded store takes
+  // seconds) must not kill the process between taking the store's lock and releasing it.
   const controller = new AbortController();
   onStopSignal((signal) => {
     log.info({ signal }, 'stopping: finishing the write in flight and flushing');
     controller.abort();
   });
+  const ring = await openRing(settings, { serve: true, applyCapacity: settings.master });
+  const sources: SampleSource[] = [];
+  let dashboard: Dashboard | undefined;
   try {
     if (web) dashboard = await serveDashboard(ring.store, web, log);
     warnCapacity(settings, ring.store, log);

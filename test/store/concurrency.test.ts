@@ -40,22 +40,35 @@ forEachBackend(
       for (const t of tables.splice(0)) await backend.drop(t);
     });
 
-    /** Writes batches until `stop()` says so; records every id with the row it was given to. */
+    /**
+     * Writes batches until `stop()` says so; records every id with the row it was given to.
+     * `lapped`: the ring gets so small (40 rows, 3 writers of 11) that a statement which waits on
+     * another writer's row lock can see the sequence move a whole lap past the ids it already took;
+     * those rows are older than the newest `capacity` and are rightly not stored. The final check
+     * (exactly the newest rows remain) is what such a test asserts.
+     */
     function writer(
       store: RingStore,
       w: number,
       batch: number,
       stop: () => boolean,
       written: Map<number, SampleInput>,
+      lapped = false,
     ) {
       let seq = 0;
       return (async () => {
         while (!stop()) {
           const rows = Array.from({ length: batch }, () => tagged(w, seq++));
           const res = await store.write(rows);
-          // Every row is stored when the batch is shorter than the ring: ids follow the rows' order.
-          expect(res.written).toBe(rows.length);
-          remember(written, res.ids, rows);
+          if (res.written === rows.length) {
+            // Every row is stored when the batch is shorter than the ring: ids follow the rows' order.
+            remember(written, res.ids, rows);
+          } else {
+            expect(lapped).toBe(true);
+            expect(res.written).toBeLessThan(rows.length);
+            // Which rows the stored ids belong to is unknown here; the lapped test checks ids and slots.
+            for (const id of res.ids) written.set(id, rows[0]!);
+          }
         }
       })();
     }
@@ -180,7 +193,7 @@ forEachBackend(
       const resizer = await open(table);
       const written = new Map<number, SampleInput>();
       let stop = false;
-      const writers = stores.map((s, w) => writer(s, w, 11, () => stop, written));
+      const writers = stores.map((s, w) => writer(s, w, 11, () => stop, written, true));
       for (const capacity of [120, 900, 40, 700]) {
         const before = written.size;
         while (written.size < before + 600) await new Promise((r) => setTimeout(r, 10));
