@@ -14,6 +14,7 @@ import {
   acquireEngine,
   type LiveEngine,
   removeTestContainers,
+  startTestContainer,
   TEST_LABEL,
 } from '../test/docker/live-engine.js';
 
@@ -146,20 +147,12 @@ async function startContainers(engine: LiveEngine): Promise<void> {
   });
   await Promise.all(
     Array.from({ length: CONTAINERS }, (_, i) =>
-      engine.docker([
-        'run',
-        '-d',
-        '--label',
-        TEST_LABEL,
-        '--name',
+      startTestContainer(
+        engine,
         `ringmon-bench-agent-${i}`,
-        '--network',
-        'ringmon-bench-agent',
-        engine.image,
-        'sh',
-        '-c',
+        ['--network', 'ringmon-bench-agent'],
         'while :; do sleep 1; done',
-      ]),
+      ),
     ),
   );
 }

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ContainerSampler, EngineApiReader } from '../src/collect/docker/index.js';
-import { acquireEngine, TEST_LABEL } from '../test/docker/live-engine.js';
+import { acquireEngine, startTestContainer, TEST_LABEL } from '../test/docker/live-engine.js';
 
 const CONTAINERS = 10;
 const WARMUP = 3;
@@ -147,20 +147,7 @@ export async function run(): Promise<void> {
     await engine.docker(['network', 'create', '--label', TEST_LABEL, 'ringmon-bench'], { allowFail: true });
     await Promise.all(
       names.map((name) =>
-        engine.docker([
-          'run',
-          '-d',
-          '--label',
-          TEST_LABEL,
-          '--name',
-          name,
-          '--network',
-          'ringmon-bench',
-          engine.image,
-          'sh',
-          '-c',
-          'while :; do sleep 1; done',
-        ]),
+        startTestContainer(engine, name, ['--network', 'ringmon-bench'], 'while :; do sleep 1; done'),
       ),
     );
     const measureMode = async (selectors: string[] | 'all') => {

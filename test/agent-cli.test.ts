@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
 import { runCli } from './cli-helpers.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';

@@ -2,7 +2,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CompleteResourceMonitor } from '../src/monitor.js';
 import { ringNames } from '../src/store/schema.js';
-import { acquireEngine, type LiveEngine, removeTestContainers, TEST_LABEL } from './docker/live-engine.js';
+import {
+  acquireEngine,
+  type LiveEngine,
+  removeTestContainers,
+  startTestContainer,
+} from './docker/live-engine.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
@@ -23,20 +28,7 @@ describe.skipIf(!found.engine || (pgUnavailable !== null && !CI))("the spec's Qu
       throw new Error(`PostgreSQL at ${PG_URL} is unreachable under CI: ${pgUnavailable}`);
     await conn.connect();
     await removeTestContainers(engine.docker);
-    await engine.docker([
-      'run',
-      '-d',
-      '--label',
-      TEST_LABEL,
-      '--name',
-      'my-app',
-      '--network',
-      'none',
-      engine.image,
-      'sh',
-      '-c',
-      'while :; do sleep 0.01; done',
-    ]);
+    await startTestContainer(engine, 'my-app', ['--network', 'none'], 'while :; do sleep 0.01; done');
   });
   afterAll(async () => {
     const names = ringNames(table);

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-helpers.js';
-import { acquireEngine, type LiveEngine, removeTestContainers, TEST_LABEL } from './docker/live-engine.js';
+import {
+  acquireEngine,
+  type LiveEngine,
+  removeTestContainers,
+  startTestContainer,
+} from './docker/live-engine.js';
 
 const found = await acquireEngine();
 if (!found.engine)
@@ -10,20 +15,7 @@ describe.skipIf(!found.engine)('ringmon sample --container against a real engine
   const engine = found.engine as LiveEngine;
   beforeAll(async () => {
     await removeTestContainers(engine.docker);
-    await engine.docker([
-      'run',
-      '-d',
-      '--label',
-      TEST_LABEL,
-      '--name',
-      'ringmon-sample-cli',
-      '--network',
-      'none',
-      engine.image,
-      'sh',
-      '-c',
-      'while :; do :; done',
-    ]);
+    await startTestContainer(engine, 'ringmon-sample-cli', ['--network', 'none'], 'while :; do :; done');
   });
   afterAll(async () => {
     await removeTestContainers(engine.docker);

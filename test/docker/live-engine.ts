@@ -81,6 +81,31 @@ function makeEngine(
   };
 }
 
+/**
+ * Starts a labelled test container (removed by `removeTestContainers`) from the busybox image that
+ * runs `command` in `sh -c`; `args` go before the image (`--network none`, `--memory 256m` …).
+ */
+export function startTestContainer(
+  engine: LiveEngine,
+  name: string,
+  args: readonly string[],
+  command: string,
+): Promise<string> {
+  return engine.docker([
+    'run',
+    '-d',
+    '--label',
+    TEST_LABEL,
+    '--name',
+    name,
+    ...args,
+    engine.image,
+    'sh',
+    '-c',
+    command,
+  ]);
+}
+
 /** Removes every container labelled ringmon-test=1 and the networks the tests created. */
 export async function removeTestContainers(docker: LiveEngine['docker']): Promise<void> {
   const ids = (await docker(['ps', '-aq', '--filter', `label=${TEST_LABEL}`], { allowFail: true }))

@@ -18,7 +18,13 @@ import {
   sampleContainers,
 } from 'ringmon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireEngine, type LiveEngine, removeTestContainers, TEST_LABEL } from './live-engine.js';
+import {
+  acquireEngine,
+  type LiveEngine,
+  removeTestContainers,
+  startTestContainer,
+  TEST_LABEL,
+} from './live-engine.js';
 
 const found = await acquireEngine();
 if (!found.engine) process.stderr.write(`\n[ringmon] live Docker tests skipped: ${found.reason}\n\n`);
@@ -44,20 +50,7 @@ const NET = 'ringmon-net';
 describe.skipIf(!found.engine)('live Docker engine', () => {
   const engine = found.engine as LiveEngine;
   const env = () => engine.env;
-  const run = (name: string, args: string[], cmd: string) =>
-    engine.docker([
-      'run',
-      '-d',
-      '--label',
-      TEST_LABEL,
-      '--name',
-      name,
-      ...args,
-      engine.image,
-      'sh',
-      '-c',
-      cmd,
-    ]);
+  const run = (name: string, args: string[], cmd: string) => startTestContainer(engine, name, args, cmd);
   const rowOf = (rows: SampleInput[], name: string) => {
     const row = rows.find((r) => r.container_name === name);
     expect(row, `row of ${name}`).toBeDefined();
