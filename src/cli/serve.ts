@@ -15,7 +15,7 @@ import { accessPolicy } from '../web/auth.js';
 import type { Dashboard, DashboardLog } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { openRing } from './open-ring.js';
-import { parsePort, parseTableName, wholeNumber } from './options.js';
+import { wholeNumber } from './options.js';
 import { onStopSignal } from './signals.js';
 
 /** Where a token can come from without showing up in `ps`. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { SampleRow } from '../columns.js';
 import type { SettingsFlags } from '../config/settings.js';
+import type { LatestSample } from '../store/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { formatEpoch, formatFields, textTable } from './format.js';
 import { openRing } from './open-ring.js';
@@ -24,12 +24,12 @@ export interface WriterStatus {
 }
 
 /** Each node's and container's newest row, judged against its own interval (pure). */
-export function writerStatuses(latest: readonly SampleRow[], nowSeconds: number): WriterStatus[] {
+export function writerStatuses(latest: readonly LatestSample[], nowSeconds: number): WriterStatus[] {
   return latest.map((row) => {
     const age = row.sample_time === null ? null : nowSeconds - row.sample_time;
     const interval = row.interval_seconds;
     return {
-      node_name: row.node_name ?? '',
+      node_name: row.node_name,
       container_name: row.container_name,
       last_sample_time: row.sample_time,
       interval_seconds: interval,
@@ -56,7 +56,8 @@ export function registerStatus(program: Command): void {
     let writers: WriterStatus[];
     try {
       const state = await ring.store.state();
-      writers = writerStatuses(await ring.store.latest(), Date.now() / 1000);
+      // state() already holds every writer's newest sample_time and interval: no second read.
+      writers = writerStatuses(state.latest, Date.now() / 1000);
       if (flags.json) {
         const { latest: _latest, ...fields } = state;
         process.stdout.write(`${JSON.stringify({ ...fields, writers })}\n`);

@@ -9,6 +9,7 @@ import type {
   PgClientLike,
   PgPoolClientLike,
   PgPoolLike,
+  PgQueryConfig,
   PgResultLike,
   QueryOptions,
   SqlClient,
@@ -100,12 +101,7 @@ function statementName(text: string): string {
   return name;
 }
 
-type RawQuery = (config: {
-  text: string;
-  values?: unknown[];
-  name?: string;
-  types?: unknown;
-}) => Promise<PgResultLike>;
+type RawQuery = (config: PgQueryConfig) => Promise<PgResultLike>;
 
 class PgQueryable implements SqlQueryable {
   readonly #raw: RawQuery;
@@ -127,6 +123,7 @@ class PgQueryable implements SqlQueryable {
         values: params as unknown[],
         types: TYPES,
         ...(options.prepare ? { name: statementName(text) } : {}),
+        ...(options.rowMode ? { rowMode: options.rowMode } : {}),
       });
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     } catch (err) {

@@ -145,9 +145,13 @@ function closedError(target: string): RingStoreError {
 }
 
 function wrapQuery(q: PgliteLike['query'], target: string): SqlQueryable['query'] {
-  return async <R>(text: string, params: readonly unknown[] = [], _options?: QueryOptions) => {
+  return async <R>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}) => {
     try {
-      const res = await q<R>(text, params as unknown[]);
+      const res = await q<R>(
+        text,
+        params as unknown[],
+        options.rowMode ? { rowMode: options.rowMode } : undefined,
+      );
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rowCount ?? 0 } satisfies SqlResult<R>;
     } catch (err) {
       if (/closed/i.test(asDriverError(err).message ?? '') && asDriverError(err).code === undefined) {
@@ -171,11 +175,13 @@ class PgliteSqlClient implements SqlClient {
     this.#db = db;
     this.#owned = owned;
     this.target = `pglite:${where}`;
-    this.query = wrapQuery((text, params) => db.query(text, params), this.target);
+    this.query = wrapQuery((text, params, options) => db.query(text, params, options), this.target);
   }
 
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    return this.#db.transaction((tx) => fn({ query: wrapQuery((t, p) => tx.query(t, p), this.target) }));
+    return this.#db.transaction((tx) =>
+      fn({ query: wrapQuery((t, p, o) => tx.query(t, p, o), this.target) }),
+    );
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,7 @@
 import type { SampleInput, SampleRow } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { asDriverError, oneLine, RingStoreError } from './errors.js';
-import { latestSql, recentSql, refreshGroupsSql, writeSql } from './ring-sql.js';
+import { latestSql, recentSql, refreshGroupsSql, sampleRowFromValues, writeSql } from './ring-sql.js';
 import { toRowValues } from './rows.js';
 import {
   createGroupsSql,
@@ -98,6 +98,8 @@ export interface LatestSample {
   node_name: string;
   container_name: string | null;
   sample_time: number | null;
+  /** The writer's nominal interval in that row: what a status check judges the row's age by. */
+  interval_seconds: number | null;
 }
 
 export interface RingState {
@@ -124,7 +126,7 @@ export interface RingState {
   lastAutovacuum: Date | null;
   /** The ring's own last vacuum failure, if any (e.g. not the table's owner). */
   lastVacuumError: string | null;
-  /** The newest sample_time of every node's host rows and of every container. */
+  /** The newest sample_time (and interval) of every node's host rows and of every container. */
   latest: LatestSample[];
 }
 
@@ -583,7 +585,8 @@ export class RingStore {
     }
     const { sql, params } = recentSql(this.#names, limit, query.node, query.container);
     try {
-      return (await this.#db.query<SampleRow>(sql, params)).rows;
+      const res = await this.#db.query<unknown[]>(sql, params, { rowMode: 'array' });
+      return res.rows.map(sampleRowFromValues);
     } catch (err) {
       throw databaseError('reading recent samples', this.table, err);
     }
@@ -596,8 +599,9 @@ export class RingStore {
   async latest(): Promise<SampleRow[]> {
     this.#assertOpen();
     try {
-      // Prepared: no parameters, so the generic plan is the plan, and planning it is ~1 ms of ~7.
-      return (await this.#db.query<SampleRow>(this.#latestSql, [], { prepare: true })).rows;
+      // Prepared: no parameters, so the generic plan is the plan, and planning it is 1–4 ms.
+      const res = await this.#db.query<unknown[]>(this.#latestSql, [], { prepare: true, rowMode: 'array' });
+      return res.rows.map(sampleRowFromValues);
     } catch (err) {
       throw databaseError('reading the latest samples', this.table, err);
     }
@@ -674,6 +678,7 @@ export class RingStore {
         node_name: r.node_name as string,
         container_name: r.container_name as string | null,
         sample_time: r.sample_time as number | null,
+        interval_seconds: r.interval_seconds as number | null,
       })),
     };
   }

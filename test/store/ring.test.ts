@@ -183,7 +183,7 @@ forEachBackend('RingStore', (backend: Backend) => {
 
   it('reports the newest row of every host and container, also of ones that stopped', async () => {
     const store = await ring(1000);
-    await store.write([containerRow('alpha', 'old-job', 900)]);
+    await store.write([containerRow('alpha', 'old-job', 900, { interval_seconds: 60 })]);
     for (let t = 0; t < 200; t++) {
       await store.write([hostRow('alpha', 1000 + t), containerRow('alpha', 'web', 1000 + t)]);
     }
@@ -195,12 +195,22 @@ forEachBackend('RingStore', (backend: Backend) => {
       ['alpha', 'web', 1199],
       ['beta', null, 1300],
     ]);
+    // Whole rows, every column under its own name: the same as recent() reads for that pair.
+    for (const row of latest) {
+      expect(Object.keys(row).sort()).toEqual(COLUMNS.map((c) => c.name).sort());
+      if (row.container_name === null) continue;
+      const [newest] = await store.recent({ node: row.node_name!, container: row.container_name, limit: 1 });
+      expect(row).toEqual(newest);
+    }
+    const alphaHost = await store.recent({ node: 'alpha', limit: 3 });
+    expect(latest[0]).toEqual(alphaHost.find((r) => r.node_flag));
+    expect(latest[0]).toMatchObject({ cpu_total_pct: 12.5, node_flag: true, interval_seconds: 1 });
     const state = await store.state();
     expect(state.latest).toEqual([
-      { node_name: 'alpha', container_name: null, sample_time: 1199 },
-      { node_name: 'alpha', container_name: 'old-job', sample_time: 900 },
-      { node_name: 'alpha', container_name: 'web', sample_time: 1199 },
-      { node_name: 'beta', container_name: null, sample_time: 1300 },
+      { node_name: 'alpha', container_name: null, sample_time: 1199, interval_seconds: 1 },
+      { node_name: 'alpha', container_name: 'old-job', sample_time: 900, interval_seconds: 60 },
+      { node_name: 'alpha', container_name: 'web', sample_time: 1199, interval_seconds: 1 },
+      { node_name: 'beta', container_name: null, sample_time: 1300, interval_seconds: 1 },
     ]);
   });
 
