@@ -123,6 +123,11 @@ async function reads(admin: pg.Client): Promise<{ recent: number; overview: numb
     if (c.recent) recent = Math.max(recent, server.ms);
     if (c.label.startsWith('newest')) overview = server.ms;
   }
+  // state() adds exact counts and sizes to the newest sample of every pair (what `ringmon status` shows).
+  const state = await clientMs(async () => (await store.state()).latest, 15);
+  console.log(
+    ` ${"state(): counts, sizes and every pair's newest sample".padEnd(50)} ${'-'.padStart(9)} ${ms(state.ms)} ${String(state.rows).padStart(6)}`,
+  );
   // The spec's overview: a full scan and a sort of the whole ring.
   const spec = await serverMs(
     admin,
