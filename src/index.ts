@@ -50,29 +50,9 @@ export {
 } from './collect/sysfs/hwmon.js';
 export type { NameFilter } from './collect/sysfs/patterns.js';
 export type { CpuTemperatureSource } from './collect/sysfs/temperature.js';
-export * from './columns.js';
 export { DEFAULTS } from './defaults.js';
-export { RingmonError } from './errors.js';
 export { CompleteResourceMonitor, ResourceMonitor, type ResourceMonitorOptions } from './monitor.js';
 export { nodeRow, type RowIdentity } from './rows.js';
-export { RingStoreError, type RingStoreErrorCode } from './store/errors.js';
-export {
-  type LatestSample,
-  type RecentQuery,
-  type RingState,
-  RingStore,
-  type RingStoreOptions,
-  type WriteResult,
-} from './store/ring.js';
-export { MAX_CAPACITY, validateCapacity, validateTableName } from './store/schema.js';
-export {
-  type OpenSqlClientOptions,
-  openSqlClient,
-  type PgliteTuning,
-  type QueryOptions,
-  type RingDb,
-  type SqlClient,
-  type SqlQueryable,
-  type SqlResult,
-} from './store/sql-client.js';
+// The ring, its errors, SQL client interface and the column list (also `ringmon/store` alone).
+export * from './store/index.js';
 export { type Dashboard, type DashboardOptions, startDashboard } from './web/index.js';

@@ -1,0 +1,27 @@
+/**
+ * `ringmon/store`: the ring alone, for programs that write or read samples without sampling
+ * anything. The package's main entry also loads the collectors, the Docker client and the
+ * dashboard (measured: 255 ms and 37 MiB of RSS to import, against 11 ms and 3 MiB for this).
+ */
+export * from '../columns.js';
+export { RingmonError } from '../errors.js';
+export { RingStoreError, type RingStoreErrorCode } from './errors.js';
+export {
+  type LatestSample,
+  type RecentQuery,
+  type RingState,
+  RingStore,
+  type RingStoreOptions,
+  type WriteResult,
+} from './ring.js';
+export { MAX_CAPACITY, validateCapacity, validateTableName } from './schema.js';
+export {
+  type OpenSqlClientOptions,
+  openSqlClient,
+  type PgliteTuning,
+  type QueryOptions,
+  type RingDb,
+  type SqlClient,
+  type SqlQueryable,
+  type SqlResult,
+} from './sql-client.js';
