@@ -1,7 +1,7 @@
 /**
  * `ringmon/store`: the ring alone, for programs that write or read samples without sampling
  * anything. The package's main entry also loads the collectors, the Docker client and the
- * dashboard (measured: 255 ms and 37 MiB of RSS to import, against 11 ms and 3 MiB for this).
+ * dashboard (measured: 190–255 ms and 33–37 MiB of RSS to import, against 12 ms and 4 MiB for this).
  */
 export * from '../columns.js';
 export { RingmonError } from '../errors.js';
