@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
+import { STALE_INTERVALS, sampleAge } from '../staleness.js';
 import type { LatestSample } from '../store/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { formatEpoch, formatFields, textTable } from './format.js';
@@ -10,9 +11,6 @@ interface StatusFlags extends SettingsFlags {
   json?: boolean;
   failOnStale?: boolean;
 }
-
-/** How many intervals without a sample make a writer quiet. */
-export const STALE_INTERVALS = 3;
 
 export interface WriterStatus {
   node_name: string;
@@ -25,18 +23,13 @@ export interface WriterStatus {
 
 /** Each node's and container's newest row, judged against its own interval (pure). */
 export function writerStatuses(latest: readonly LatestSample[], nowSeconds: number): WriterStatus[] {
-  return latest.map((row) => {
-    const age = row.sample_time === null ? null : nowSeconds - row.sample_time;
-    const interval = row.interval_seconds;
-    return {
-      node_name: row.node_name,
-      container_name: row.container_name,
-      last_sample_time: row.sample_time,
-      interval_seconds: interval,
-      age_seconds: age,
-      stale: age === null || age > STALE_INTERVALS * Math.max(1, interval ?? 1),
-    };
-  });
+  return latest.map((row) => ({
+    node_name: row.node_name,
+    container_name: row.container_name,
+    last_sample_time: row.sample_time,
+    interval_seconds: row.interval_seconds,
+    ...sampleAge(row.sample_time, row.interval_seconds, nowSeconds),
+  }));
 }
 
 export function registerStatus(program: Command): void {

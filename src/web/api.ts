@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
-import { DEFAULTS } from '../defaults.js';
+import { STALE_INTERVALS, sampleAge } from '../staleness.js';
 import type { RingStore } from '../store/ring.js';
 import type { ChartMode, WindowQuery, WindowReader, WindowRow } from './queries.js';
 
@@ -22,8 +22,6 @@ export const MAX_ROWS = 10_000;
 export const DEFAULT_ROWS = 1_000;
 /** Longer names than this are not node or container names but someone probing. */
 export const MAX_NAME_LENGTH = 1_024;
-/** A sample older than this many of its own intervals is shown as stale. */
-export const STALE_INTERVALS = 3;
 
 const METRIC_NAMES = new Set<string>(METRIC_COLUMNS.map((c) => c.name));
 
@@ -172,10 +170,7 @@ export interface NodesResponse {
 }
 
 export function seriesState(row: SampleRow, nowSeconds: number): SeriesState {
-  const t = row.sample_time === null ? null : Number(row.sample_time);
-  const interval = Number(row.interval_seconds ?? DEFAULTS.intervalSeconds) || DEFAULTS.intervalSeconds;
-  const age = t === null ? null : nowSeconds - t;
-  return { age_seconds: age, stale: age === null || age > STALE_INTERVALS * interval, latest: row };
+  return { ...sampleAge(row.sample_time, row.interval_seconds, nowSeconds), latest: row };
 }
 
 /** GET /api/nodes: every node with its newest host row and its containers' newest rows. */

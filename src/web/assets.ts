@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { RingmonError } from '../errors.js';
-import { STALE_INTERVALS } from './api.js';
+import { STALE_INTERVALS } from '../staleness.js';
 import { CONTAINER_CHARTS, NODE_CHARTS } from './charts.js';
 import { PAGE_SCRIPT } from './page-script.js';
 

@@ -2,6 +2,8 @@
  * The dashboard as a library: `startDashboard({ store })` serves the pages, the JSON API and
  * /metrics over a RingStore; `ringmon serve` and `ringmon run --serve` call it.
  */
+
+export { STALE_INTERVALS } from '../staleness.js';
 export {
   HttpError,
   MAX_ROWS,
@@ -9,7 +11,6 @@ export {
   type NodesResponse,
   type SamplesResponse,
   type SeriesState,
-  STALE_INTERVALS,
 } from './api.js';
 export { MAX_CHART_POINTS } from './assets.js';
 export { isLoopback, MIN_TOKEN_LENGTH } from './auth.js';
