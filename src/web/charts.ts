@@ -29,6 +29,28 @@ export interface ChartSpec extends ChartDef {
 const s = (column: MetricName, label: string, dashed?: 'dashed'): SeriesDef =>
   dashed ? { column, label, dashed: true } : { column, label };
 
+/** Charts hosts and containers share: the same columns and the same meaning for both. */
+const DISK: readonly ChartDef[] = [
+  {
+    id: 'disk',
+    title: 'Disk throughput',
+    series: [s('disk_read_mb_s', 'read'), s('disk_write_mb_s', 'write')],
+  },
+  { id: 'iops', title: 'Disk IOPS', series: [s('disk_read_iops', 'reads'), s('disk_write_iops', 'writes')] },
+];
+const NETWORK: readonly ChartDef[] = [
+  {
+    id: 'net',
+    title: 'Network throughput',
+    series: [s('net_rx_mb_s', 'received'), s('net_tx_mb_s', 'sent')],
+  },
+  {
+    id: 'packets',
+    title: 'Network packets',
+    series: [s('net_rx_pkts_s', 'received'), s('net_tx_pkts_s', 'sent')],
+  },
+];
+
 const NODE: readonly ChartDef[] = [
   {
     id: 'cpu',
@@ -63,23 +85,9 @@ const NODE: readonly ChartDef[] = [
       s('swap_used_mb', 'swap used'),
     ],
   },
-  {
-    id: 'disk',
-    title: 'Disk throughput',
-    series: [s('disk_read_mb_s', 'read'), s('disk_write_mb_s', 'write')],
-  },
-  { id: 'iops', title: 'Disk IOPS', series: [s('disk_read_iops', 'reads'), s('disk_write_iops', 'writes')] },
+  ...DISK,
   { id: 'util', title: 'Disk utilisation', series: [s('disk_util_pct', 'busiest disk')] },
-  {
-    id: 'net',
-    title: 'Network throughput',
-    series: [s('net_rx_mb_s', 'received'), s('net_tx_mb_s', 'sent')],
-  },
-  {
-    id: 'packets',
-    title: 'Network packets',
-    series: [s('net_rx_pkts_s', 'received'), s('net_tx_pkts_s', 'sent')],
-  },
+  ...NETWORK,
   {
     id: 'errors',
     title: 'Network errors and drops',
@@ -104,22 +112,8 @@ const CONTAINER: readonly ChartDef[] = [
     title: 'Memory and its limit',
     series: [s('c_rss_mb', 'in use'), s('c_shared_mb', 'shared'), s('c_vsz_mb', 'limit', 'dashed')],
   },
-  {
-    id: 'disk',
-    title: 'Disk throughput',
-    series: [s('disk_read_mb_s', 'read'), s('disk_write_mb_s', 'write')],
-  },
-  { id: 'iops', title: 'Disk IOPS', series: [s('disk_read_iops', 'reads'), s('disk_write_iops', 'writes')] },
-  {
-    id: 'net',
-    title: 'Network throughput',
-    series: [s('net_rx_mb_s', 'received'), s('net_tx_mb_s', 'sent')],
-  },
-  {
-    id: 'packets',
-    title: 'Network packets',
-    series: [s('net_rx_pkts_s', 'received'), s('net_tx_pkts_s', 'sent')],
-  },
+  ...DISK,
+  ...NETWORK,
 ];
 
 function resolve(defs: readonly ChartDef[], scope: 'node' | 'container'): ChartSpec[] {
