@@ -15,8 +15,9 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import { RingmonError } from '../errors.js';
-import { openPglite } from './pglite-client.js';
-import type { PgliteTuning } from './sql-client.js';
+import { EmbeddedServer, SessionGate } from './embedded-server.js';
+import { openPglite, wrapPglite } from './pglite-client.js';
+import type { PgliteLike, PgliteTuning, SqlClient } from './sql-client.js';
 
 /** Where a running agent serves its embedded database. */
 export interface AgentEndpoint {
@@ -28,8 +29,11 @@ export interface AgentEndpoint {
 }
 
 export interface EmbeddedHandle {
-  /** Owner: the PGlite instance; client: a postgres URL to the owner's socket. */
-  db: PGlite | string;
+  /**
+   * Owner: the PGlite instance (a SqlClient that takes turns with the socket's clients when it
+   * serves); client: a postgres URL to the owner's socket.
+   */
+  db: PGlite | SqlClient | string;
   mode: 'owner' | 'client';
   /** Where the database is served, when this process serves it. */
   endpoint: AgentEndpoint | null;
@@ -143,32 +147,34 @@ export async function openEmbedded(
       },
     };
   }
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const socketPath = join(dir, `.s.PGSQL.${SOCKET_PORT}`);
   const useSocket = socketPath.length <= MAX_SOCKET_PATH;
   if (useSocket) rmSync(socketPath, { force: true });
-  const server = new PGLiteSocketServer({
+  const gate = new SessionGate();
+  const server = new EmbeddedServer({
     db,
-    ...(useSocket ? { path: socketPath } : { host: '127.0.0.1', port: 0 }),
-    maxConnections: 16,
+    gate,
+    listen: useSocket ? { path: socketPath } : { port: 0 },
   });
+  let tcpPort: number;
   try {
-    await server.start();
+    tcpPort = await server.start();
   } catch (error) {
     await db.close().catch(() => undefined);
     release();
     throw new RingmonError(
-      `cannot serve the embedded database on ${socketPath}: ${(error as Error).message}`,
+      `cannot serve the embedded database on ${useSocket ? socketPath : '127.0.0.1'}: ${(error as Error).message}`,
       'runtime',
     );
   }
-  const [host, port] = useSocket ? ['localhost', SOCKET_PORT] : splitHostPort(server.getServerConn());
+  const [host, port] = useSocket ? ['localhost', SOCKET_PORT] : ['127.0.0.1', tcpPort];
   const endpoint: AgentEndpoint = { pid: process.pid, socketDir: useSocket ? dir : null, host, port };
   const tmp = join(dir, `agent.json.${process.pid}`);
   writeFileSync(tmp, JSON.stringify(endpoint), { mode: 0o600 });
   renameSync(tmp, join(dir, 'agent.json'));
   return {
-    db,
+    // The store closes this client, not the database: the socket's clients may still be using it.
+    db: wrapPglite(db as unknown as PgliteLike, false, join(dir, 'pgdata'), gate),
     mode: 'owner',
     endpoint,
     close: async () => {
@@ -179,9 +185,4 @@ export async function openEmbedded(
       release();
     },
   };
-}
-
-function splitHostPort(conn: string): [string, number] {
-  const colon = conn.lastIndexOf(':');
-  return [conn.slice(0, colon), Number(conn.slice(colon + 1))];
 }

@@ -3,7 +3,6 @@
  */
 import pg from 'pg';
 import { asDriverError, isConnectionLoss, oneLine, RingStoreError, redact } from './errors.js';
-import { fnv1a } from './schema.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,
@@ -87,20 +86,6 @@ function endpointOf(config: pg.ClientConfig): Endpoint {
   };
 }
 
-/** Names of prepared statements, by text: hashing a 4 KB statement on every write is measurable. */
-const names = new Map<string, string>();
-
-function statementName(text: string): string {
-  let name = names.get(text);
-  if (name === undefined) {
-    name = `ringmon_${fnv1a(text)}_${text.length}`;
-    // Statements differ by table and batch size only; the bound is a guard, not a tuning.
-    if (names.size > 1000) names.clear();
-    names.set(text, name);
-  }
-  return name;
-}
-
 type RawQuery = (config: PgQueryConfig) => Promise<PgResultLike>;
 
 class PgQueryable implements SqlQueryable {
@@ -122,7 +107,6 @@ class PgQueryable implements SqlQueryable {
         text,
         values: params as unknown[],
         types: TYPES,
-        ...(options.prepare ? { name: statementName(text) } : {}),
         ...(options.rowMode ? { rowMode: options.rowMode } : {}),
       });
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };

@@ -170,17 +170,22 @@ class PgliteSqlClient implements SqlClient {
   readonly query: SqlQueryable['query'];
   readonly #db: PgliteLike;
   readonly #owned: boolean;
+  readonly #gate: SessionTurns;
 
-  constructor(db: PgliteLike, owned: boolean, where: string) {
+  constructor(db: PgliteLike, owned: boolean, where: string, gate: SessionTurns) {
     this.#db = db;
     this.#owned = owned;
+    this.#gate = gate;
     this.target = `pglite:${where}`;
-    this.query = wrapQuery((text, params, options) => db.query(text, params, options), this.target);
+    this.query = wrapQuery(
+      (text, params, options) => gate.run(() => db.query(text, params, options)),
+      this.target,
+    );
   }
 
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    return this.#db.transaction((tx) =>
-      fn({ query: wrapQuery((t, p, o) => tx.query(t, p, o), this.target) }),
+    return this.#gate.run(() =>
+      this.#db.transaction((tx) => fn({ query: wrapQuery((t, p, o) => tx.query(t, p, o), this.target) })),
     );
   }
 
@@ -189,6 +194,17 @@ class PgliteSqlClient implements SqlClient {
   }
 }
 
-export function wrapPglite(db: PgliteLike, owned: boolean, where?: string): SqlClient {
-  return new PgliteSqlClient(db, owned, where ?? db.dataDir ?? 'memory');
+/**
+ * Takes turns on the one PGlite session with other users of it (the embedded socket's clients,
+ * embedded-server.ts); `run` holds the session for the whole of `fn`.
+ */
+export interface SessionTurns {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+const ALONE: SessionTurns = { run: (fn) => fn() };
+
+/** `gate`: the session's turns, when the database is also served to other processes. */
+export function wrapPglite(db: PgliteLike, owned: boolean, where?: string, gate?: SessionTurns): SqlClient {
+  return new PgliteSqlClient(db, owned, where ?? db.dataDir ?? 'memory', gate ?? ALONE);
 }

@@ -133,7 +133,6 @@ export interface RingState {
 const DEFAULT_RECENT_LIMIT = 100;
 /** 1,000 rows × 50 parameters stays under PostgreSQL's 65,535 parameters per statement. */
 const MAX_ROWS_PER_STATEMENT = 1000;
-const MAX_PREPARED_ROWS = 64;
 /** The columns the ring's reads filter and sort on: the only statistics the planner needs. */
 const ANALYZED_COLUMNS = [
   'id',
@@ -444,8 +443,9 @@ export class RingStore {
         sorted.map((p) => p[1]),
       );
     }
-    // Agents write the same few batch sizes over and over; those stay prepared on the connection.
-    return db.query<{ id: number }>(sql, params, { prepare: values.length <= MAX_PREPARED_ROWS });
+    // Unnamed (parsed and planned on every call): a named statement lives in the server session,
+    // which pgbouncer's transaction pooling and the embedded socket share between clients.
+    return db.query<{ id: number }>(sql, params);
   }
 
   /** Pairs of this batch the groups table may not hold: never registered by us, or not this lap. */
@@ -601,8 +601,7 @@ export class RingStore {
   async latest(): Promise<SampleRow[]> {
     this.#assertOpen();
     try {
-      // Prepared: no parameters, so the generic plan is the plan, and planning it is 1–4 ms.
-      const res = await this.#db.query<unknown[]>(this.#latestSql, [], { prepare: true, rowMode: 'array' });
+      const res = await this.#db.query<unknown[]>(this.#latestSql, [], { rowMode: 'array' });
       return res.rows.map(sampleRowFromValues);
     } catch (err) {
       throw databaseError('reading the latest samples', this.table, err);
@@ -649,7 +648,7 @@ export class RingStore {
            LEFT JOIN pg_stat_user_tables s ON s.relid = ${t}::regclass`,
       );
       row = res.rows[0];
-      latest = (await this.#db.query<SampleRow>(this.#latestTimesSql, [], { prepare: true })).rows;
+      latest = (await this.#db.query<SampleRow>(this.#latestTimesSql)).rows;
     } catch (err) {
       throw databaseError('reading the ring state', this.table, err);
     }

@@ -16,11 +16,6 @@ export interface SqlResult<R> {
 
 export interface QueryOptions {
   /**
-   * Keep the statement prepared on the connection and reuse its plan. Worth it only for statements
-   * run many times with the same text (the ring's write); ignored where the backend has no use for it.
-   */
-  prepare?: boolean;
-  /**
    * Rows as arrays in select-list order instead of objects: for wide rows in bulk (1,100 rows of 52
    * columns) the driver's per-field object building costs more than the query.
    */
