@@ -4,10 +4,17 @@
  */
 export class RingmonError extends Error {
   override readonly name = 'RingmonError';
-  /** `usage`: a bad flag, value or file (exit 2); `runtime`: something failed while working (exit 1). */
-  readonly kind: 'usage' | 'runtime';
+  /**
+   * `usage`: a bad flag, value or file (exit 2); `runtime`: something failed while working (exit 1);
+   * `lost`: the agent stopped with samples the database never took (exit 4).
+   */
+  readonly kind: 'usage' | 'runtime' | 'lost';
 
-  constructor(message: string, kind: 'usage' | 'runtime' = 'runtime', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    kind: 'usage' | 'runtime' | 'lost' = 'runtime',
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.kind = kind;
   }

@@ -73,13 +73,38 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
 describe.skipIf(pgUnavailable !== null && !CI)(
   'ringmon run: runtime failures exit 1 with one line and no secret',
   () => {
-    it('an unreachable server', () => {
+    it('an unreachable server, for a command that reads', () => {
       expectOneLine(
-        ['run', '--database-url', 'postgresql://postgres:hunter2@127.0.0.1:1/test', '--samples', '1'],
+        ['status', '--database-url', 'postgresql://postgres:hunter2@127.0.0.1:1/test'],
         1,
         /cannot connect to PostgreSQL at 127\.0\.0\.1:1 as user postgres \(database test\): connection refused/,
       );
     });
+
+    it('an unreachable server, for the agent: an outage it samples through; stopping with rows unwritten exits 4 and says how many', () => {
+      const result = runCli(
+        [
+          'run',
+          '--database-url',
+          'postgresql://postgres:hunter2@127.0.0.1:1/test',
+          '--samples',
+          '2',
+          '--interval',
+          '0.2',
+        ],
+        { POSTGRES_PASSWORD: '', PGPASSWORD: '', DATABASE_URL: '' },
+      );
+      expect(result.status).toBe(4);
+      expect(result.stderr).toMatch(
+        /WARN: database not reachable yet; sampling into the buffer until it answers/,
+      );
+      expect(result.stderr).toMatch(/connection refused/);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe(
+        'ringmon: stopped with 2 sampled row(s) the database never took (0 dropped when the buffer was full, 2 still buffered at the stop)',
+      );
+      expect(result.stderr).not.toContain('hunter2');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }, 30_000);
 
     it('a refused login', () => {
       expectOneLine(

@@ -134,4 +134,50 @@ describe('Agent', () => {
     for (const gap of gaps) expect(gap).toBeLessThan(170);
     expect(stamps[5]! - stamps[0]!).toBeGreaterThan(240);
   });
+
+  it('starts in an outage when the database is not there yet: one log line, every sample written once it answers', async () => {
+    const sink = new FlakySink();
+    sink.down = true;
+    const { log, lines } = memoryLog();
+    const agent = new Agent({
+      sources: [countingSource(0.02)],
+      sink,
+      log,
+      samples: 30,
+      retryMs: { first: 10, max: 20 },
+    });
+    agent.reportOutage(
+      new Error('PostgreSQL at db:5432 turned away user agent: it has no connection slot left'),
+    );
+    setTimeout(() => {
+      sink.down = false;
+    }, 150);
+    const summary = await agent.run();
+    expect(summary).toMatchObject({ rowsWritten: 30, rowsDropped: 0, rowsUnwritten: 0 });
+    expect(sink.stored.map((r) => r.sample_time)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const warnings = lines.filter((l) => l.level === 'warn');
+    expect(warnings.map((l) => l.msg)).toEqual([
+      'database not reachable yet; sampling into the buffer until it answers',
+    ]);
+    expect(lines.filter((l) => l.msg.startsWith('database is back'))).toHaveLength(1);
+  });
+
+  it('stops at once when the sink calls a failure fatal, and reports it with the rows it never wrote', async () => {
+    const refused = new Error('PostgreSQL refused login for user agent: password authentication failed');
+    const sink: RowSink = {
+      write: async () => {
+        throw refused;
+      },
+      isFatal: (error) => error === refused,
+    };
+    const { log, lines } = memoryLog();
+    const summary = await new Agent({ sources: [countingSource(0.02)], sink, log, stopFlushMs: 5_000 }).run();
+    expect(summary.fatalError).toBe(refused);
+    expect(summary.rowsWritten).toBe(0);
+    expect(summary.rowsUnwritten).toBeGreaterThan(0);
+    expect(lines.some((l) => l.level === 'error' && l.msg === 'database refused the samples; stopping')).toBe(
+      true,
+    );
+    expect(lines.some((l) => l.msg.startsWith('database write failed'))).toBe(false);
+  });
 });

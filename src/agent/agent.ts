@@ -12,6 +12,11 @@ export interface RowSink {
    * broke mid-statement), so a batch that did commit is not written twice.
    */
   contains?(row: SampleInput): Promise<boolean>;
+  /**
+   * Whether a failure needs a person rather than time (a refused login, a table of another shape):
+   * the agent then stops instead of buffering. Absent: every failure is an outage.
+   */
+  isFatal?(error: unknown): boolean;
 }
 
 /** Something sampled on a schedule: the host, or the containers. */
@@ -57,6 +62,8 @@ export interface AgentSummary {
   rowsWritten: number;
   rowsDropped: number;
   rowsUnwritten: number;
+  /** Set when the agent stopped because the sink failed in a way that retrying cannot mend. */
+  fatalError?: unknown;
 }
 
 export const DEFAULT_BUFFER_ROWS = 10_000;
@@ -78,6 +85,9 @@ export class Agent {
   #unconfirmed: { last: SampleInput; size: number } | null = null;
   #droppedTotal = 0;
   #written = 0;
+  #fatal: { error: unknown } | null = null;
+  /** Wakes the sampling loop when a fatal failure ends the run. */
+  readonly #stop = new AbortController();
 
   constructor(options: AgentOptions) {
     this.#options = {
@@ -101,12 +111,13 @@ export class Agent {
     let ticks = 0;
     let samples = 0;
     const limit = this.#options.samples;
-    while (!signal?.aborted && (limit === undefined || samples < limit)) {
+    const stopped = signal ? AbortSignal.any([signal, this.#stop.signal]) : this.#stop.signal;
+    while (!stopped.aborted && (limit === undefined || samples < limit)) {
       const dueMs = Math.min(...schedules.map((s) => s.dueMs));
       const waitMs = dueMs - monotonicMs();
       if (waitMs > 0) {
         try {
-          await sleep(waitMs, undefined, { signal });
+          await sleep(waitMs, undefined, { signal: stopped });
         } catch {
           break; // aborted: stop between ticks
         }
@@ -140,12 +151,21 @@ export class Agent {
       rowsWritten: this.#written,
       rowsDropped: this.#droppedTotal,
       rowsUnwritten: this.#buffer.size,
+      ...(this.#fatal ? { fatalError: this.#fatal.error } : {}),
     };
+  }
+
+  /**
+   * Starts the run in an outage: the database could not be reached before the first sample
+   * (down, full of connections, starting up). Logged once, as an outage that begins later is.
+   */
+  reportOutage(error: unknown): void {
+    this.#enterOutage(error, 'database not reachable yet; sampling into the buffer until it answers');
   }
 
   /** Starts a write of the buffered rows unless one is in flight or the database is in backoff. */
   #kickWriter(): void {
-    if (this.#writing || this.#buffer.size === 0 || monotonicMs() < this.#retryAtMs) return;
+    if (this.#fatal || this.#writing || this.#buffer.size === 0 || monotonicMs() < this.#retryAtMs) return;
     this.#writing = this.#drain().finally(() => {
       this.#writing = null;
     });
@@ -169,6 +189,12 @@ export class Agent {
         await sink.write(batch);
       } catch (error) {
         this.#unconfirmed ??= { last: batch[batch.length - 1]!, size: batch.length };
+        if (sink.isFatal?.(error)) {
+          this.#fatal = { error };
+          this.#options.log.error({ err: oneLine(error) }, 'database refused the samples; stopping');
+          this.#stop.abort();
+          return;
+        }
         this.#enterOutage(error);
         return;
       }
@@ -183,15 +209,15 @@ export class Agent {
     if (this.#outage) this.#endOutage();
   }
 
-  #enterOutage(error: unknown): void {
+  #enterOutage(
+    error: unknown,
+    message = 'database write failed; buffering samples in memory until it is back',
+  ): void {
     const { log, retryMs } = this.#options;
     const nowMs = monotonicMs();
     if (!this.#outage) {
       this.#outage = { sinceMs: nowMs, error: oneLine(error) };
-      log.warn(
-        { err: this.#outage.error, bufferRows: this.#options.bufferRows },
-        'database write failed; buffering samples in memory until it is back',
-      );
+      log.warn({ err: this.#outage.error, bufferRows: this.#options.bufferRows }, message);
       this.#backoffMs = retryMs.first;
     } else {
       this.#backoffMs = Math.min(this.#backoffMs * 2, retryMs.max);
@@ -227,7 +253,7 @@ export class Agent {
   async #finish(): Promise<void> {
     const deadline = monotonicMs() + this.#options.stopFlushMs;
     await this.#writing;
-    while (this.#buffer.size > 0 && monotonicMs() < deadline) {
+    while (!this.#fatal && this.#buffer.size > 0 && monotonicMs() < deadline) {
       this.#retryAtMs = Math.min(this.#retryAtMs, monotonicMs());
       this.#kickWriter();
       await this.#writing;

@@ -1,33 +1,75 @@
 import type { SampleInput } from '../columns.js';
+import { isPassing } from '../store/errors.js';
 import type { RingStore } from '../store/ring.js';
 import { quoteIdent } from '../store/schema.js';
 import type { RowSink } from './agent.js';
 
 /**
- * The ring as the agent's sink. `contains` answers the one question a lost answer leaves open —
- * did that batch commit? — by looking for its last row: the same writer (master flag, node,
- * container), sample time, source and CPU figure. The composite index (master_flag, node_flag,
- * node_name, container_name, sample_time) finds it directly.
+ * The ring as the agent's sink. The ring may not be open yet: an agent that starts while the
+ * database is down, full of connections or starting up samples into its buffer, and the sink opens
+ * the ring on the first write that finds the database there. A failure to open that time cannot
+ * mend (a refused login, a table of another shape) is fatal: the agent stops.
+ *
+ * `contains` answers the one question a lost answer leaves open — did that batch commit? — by
+ * looking for its last row: the same writer (master flag, node, container), sample time, source
+ * and CPU figure. The composite index (master_flag, node_flag, node_name, container_name,
+ * sample_time) finds it directly.
  */
-export function ringSink(store: RingStore): RowSink {
-  const table = quoteIdent(store.table);
-  const sql = `SELECT 1 FROM ${table}
+export class RingSink implements RowSink {
+  #store: RingStore | null;
+  readonly #open: () => Promise<RingStore>;
+  readonly #fatal = new WeakSet<object>();
+
+  /** `store`: the ring when it is open already; `open`: opens it (again) when it is not. */
+  constructor(store: RingStore | null, open: () => Promise<RingStore>) {
+    this.#store = store;
+    this.#open = open;
+  }
+
+  /** The open ring, or null while the database has not been reached. */
+  get store(): RingStore | null {
+    return this.#store;
+  }
+
+  async #ring(): Promise<RingStore> {
+    if (this.#store) return this.#store;
+    try {
+      this.#store = await this.#open();
+    } catch (error) {
+      if (!isPassing(error) && typeof error === 'object' && error !== null) this.#fatal.add(error);
+      throw error;
+    }
+    return this.#store;
+  }
+
+  async write(rows: readonly SampleInput[]): Promise<unknown> {
+    return (await this.#ring()).write(rows);
+  }
+
+  async contains(row: SampleInput): Promise<boolean> {
+    const store = await this.#ring();
+    const sql = `SELECT 1 FROM ${quoteIdent(store.table)}
     WHERE master_flag = $1 AND node_flag = $2 AND node_name = $3 AND container_name IS NOT DISTINCT FROM $4
       AND sample_time = $5 AND source IS NOT DISTINCT FROM $6 AND cpu_total_pct IS NOT DISTINCT FROM $7::real
     LIMIT 1`;
-  return {
-    write: (rows) => store.write(rows),
-    async contains(row: SampleInput) {
-      const result = await store.sqlClient.query(sql, [
-        row.master_flag ?? false,
-        row.node_flag,
-        row.node_name,
-        row.container_name ?? null,
-        row.sample_time,
-        row.source ?? null,
-        row.cpu_total_pct ?? null,
-      ]);
-      return result.rows.length > 0;
-    },
-  };
+    const result = await store.sqlClient.query(sql, [
+      row.master_flag ?? false,
+      row.node_flag,
+      row.node_name,
+      row.container_name ?? null,
+      row.sample_time,
+      row.source ?? null,
+      row.cpu_total_pct ?? null,
+    ]);
+    return result.rows.length > 0;
+  }
+
+  isFatal(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.#fatal.has(error);
+  }
+}
+
+/** A sink over a ring that is open already. */
+export function ringSink(store: RingStore): RowSink {
+  return new RingSink(store, async () => store);
 }

@@ -15,6 +15,8 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 
 const EXIT_USAGE = 2;
 const EXIT_RUNTIME = 1;
+/** The agent stopped with samples the database never took. */
+const EXIT_LOST = 4;
 
 export function buildProgram(): Command {
   const program = new Command('ringmon')
@@ -48,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof RingmonError) {
       process.stderr.write(`ringmon: ${error.message}\n`);
-      return error.kind === 'usage' ? EXIT_USAGE : EXIT_RUNTIME;
+      return error.kind === 'usage' ? EXIT_USAGE : error.kind === 'lost' ? EXIT_LOST : EXIT_RUNTIME;
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`ringmon: unexpected error: ${message.split('\n')[0]}\n`);

@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import { Agent, type SampleSource } from '../agent/agent.js';
 import type { ContainerSource } from '../agent/container-source.js';
 import { HostSource } from '../agent/host-source.js';
-import { ringSink } from '../agent/ring-sink.js';
+import { RingSink } from '../agent/ring-sink.js';
 import type { Settings, SettingsFlags } from '../config/settings.js';
+import { RingmonError } from '../errors.js';
 import { createLog } from '../log.js';
+import { isPassing } from '../store/errors.js';
 import type { RingStore } from '../store/ring.js';
 import type { Dashboard } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
-import { openRing } from './open-ring.js';
+import { type OpenedRing, openRing } from './open-ring.js';
 import { collectList, parseCapacity, parseSeconds, wholeNumber } from './options.js';
 import {
   addDashboardOptions,
@@ -99,12 +101,28 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     log.info({ signal }, 'stopping: finishing the write in flight and flushing');
     controller.abort();
   });
-  const ring = await openRing(settings, { serve: true, applyCapacity: settings.master });
-  const sources: SampleSource[] = [];
+  let ring: OpenedRing | null = null;
   let dashboard: Dashboard | undefined;
+  const open = () => openRing(settings, { serve: true, applyCapacity: settings.master });
+  /** What the agent does once it has the ring, at start or when the database first answers. */
+  const opened = async (opening: OpenedRing): Promise<RingStore> => {
+    ring = opening;
+    warnCapacity(settings, opening.store, log);
+    if (web) dashboard = await serveDashboard(opening.store, web, log);
+    return opening.store;
+  };
+  // A database that is not there yet (down, out of connection slots, starting up) is an outage:
+  // the agent samples into its buffer and opens the ring when it answers. Anything else (a refused
+  // login, a table of another shape) is for a person to fix, now.
+  let unreachable: unknown;
   try {
-    if (web) dashboard = await serveDashboard(ring.store, web, log);
-    warnCapacity(settings, ring.store, log);
+    await opened(await open());
+  } catch (error) {
+    if (!isPassing(error)) throw error;
+    unreachable = error;
+  }
+  const sources: SampleSource[] = [];
+  try {
     sources.push(
       new HostSource({
         intervalSeconds: settings.nodeIntervalSeconds,
@@ -115,36 +133,51 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     );
     const containers = await openContainers(settings, log);
     if (containers) sources.push(containers);
+    const store = (ring as OpenedRing | null)?.store;
+    const endpoint = (ring as OpenedRing | null)?.embedded?.endpoint;
     log.info(
       {
-        ring: ring.store.table,
+        ring: settings.tableName,
         db: settings.db.describe,
-        capacity: ring.store.capacity,
+        capacity: store?.capacity ?? settings.capacity,
         node: settings.nodeName,
         master: settings.master,
         nodeInterval: settings.nodeIntervalSeconds,
         containers: containers ? (settings.allContainers ? 'all' : settings.containers) : [],
-        ...(ring.embedded?.endpoint
-          ? {
-              sharedAt:
-                ring.embedded.endpoint.socketDir ??
-                `${ring.embedded.endpoint.host}:${ring.embedded.endpoint.port}`,
-            }
-          : {}),
+        ...(endpoint ? { sharedAt: endpoint.socketDir ?? `${endpoint.host}:${endpoint.port}` } : {}),
       },
       'agent started',
     );
-    const summary = await new Agent({
+    const agent = new Agent({
       sources,
-      sink: ringSink(ring.store),
+      sink: new RingSink(store ?? null, async () => {
+        const reached = await opened(await open());
+        log.info({ ring: reached.table, capacity: reached.capacity }, 'database reached; ring opened');
+        return reached;
+      }),
       log,
       bufferRows: settings.bufferRows,
       samples: settings.samples,
-    }).run(controller.signal);
-    log.info(summary, 'agent stopped');
+    });
+    if (unreachable !== undefined) agent.reportOutage(unreachable);
+    const summary = await agent.run(controller.signal);
+    const { fatalError, ...counts } = summary;
+    log.info(counts, 'agent stopped');
+    if (fatalError !== undefined) {
+      throw fatalError instanceof RingmonError
+        ? fatalError
+        : new RingmonError(String((fatalError as Error)?.message ?? fatalError));
+    }
+    const lost = summary.rowsDropped + summary.rowsUnwritten;
+    if (lost > 0) {
+      throw new RingmonError(
+        `stopped with ${lost} sampled row(s) the database never took (${summary.rowsDropped} dropped when the buffer was full, ${summary.rowsUnwritten} still buffered at the stop)`,
+        'lost',
+      );
+    }
   } finally {
     await dashboard?.close();
-    await ring.close();
+    await (ring as OpenedRing | null)?.close();
     log.flush();
   }
 }

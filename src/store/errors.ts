@@ -80,3 +80,25 @@ export function isConnectionLoss(err: unknown): boolean {
   const msg = e.message ?? '';
   return LOST_CONNECTION_MESSAGES.some((m) => msg.includes(m));
 }
+
+/**
+ * SQLSTATEs of a statement that failed because of where the server is now, not because of what
+ * was asked: a standby or a demoted primary during a failover (read-only), lock or serialization
+ * conflicts, full disks or memory, an operator's cancel.
+ */
+const PASSING_SQLSTATES = new Set(['25006', '40001', '40P01', '53100', '53200', '53300', '57014']);
+
+/**
+ * Whether a store failure may go away by itself (server down, starting, full, failing over), so
+ * that an agent should buffer and retry, rather than one that needs a person: a refused login, a
+ * missing database, a table of another shape, a bad value.
+ */
+export function isPassing(err: unknown): boolean {
+  if (!(err instanceof RingStoreError)) return false;
+  if (err.code === 'connect' || err.code === 'connection-lost') return true;
+  if (err.code !== 'database') return false;
+  const code = asDriverError(err.cause).code;
+  return (
+    code !== undefined && (PASSING_SQLSTATES.has(code) || code.startsWith('08') || code.startsWith('57P'))
+  );
+}

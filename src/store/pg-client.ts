@@ -48,18 +48,53 @@ function describe(e: Endpoint): string {
   return `${e.user}@${e.host}:${e.port}/${e.database}`;
 }
 
+/** SQLSTATEs of a login the server refused: wrong password, unknown role, no such database, no CONNECT. */
+const LOGIN_REFUSED = new Set(['28P01', '28000', '3D000', '42501']);
+
+/**
+ * SQLSTATEs with which a server that is there turns a connection away for now: its connection
+ * slots are full, it is starting up, shutting down or in crash recovery, or it ran out of memory.
+ */
+const NOT_NOW: Record<string, string> = {
+  '53300':
+    'it has no connection slot left (too many clients already: max_connections is reached); put pgbouncer in transaction pooling in front of it (README: Many hosts) or raise max_connections',
+  '57P03': 'it cannot accept connections now',
+  '57P01': 'it is shutting down',
+  '57P02': 'it is shutting down',
+  '53200': 'it is out of memory',
+};
+
+const OPENING_FAILED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ENOENT',
+  '28P01',
+  '28000',
+  '3D000',
+  '53300',
+]);
+
 /** One line for a failure to open a connection: where, as whom, what failed. Never the password. */
 export function connectError(err: unknown, e: Endpoint): RingStoreError {
   const d = asDriverError(err);
   const where = `PostgreSQL at ${e.host}:${e.port}`;
   const who = `user ${e.user} (database ${e.database})`;
   const server = redact(oneLine(d.message ?? String(err)));
-  const authCodes = new Set(['28P01', '28000', '3D000', '42501']);
-  if (d.code !== undefined && authCodes.has(d.code)) {
+  // pgbouncer words an unknown database its own way, with the generic protocol-violation code.
+  const refused =
+    (d.code !== undefined && LOGIN_REFUSED.has(d.code)) ||
+    /no such database/i.test(server) ||
+    (/SASL|password/i.test(server) && d.code === undefined);
+  if (refused) {
     return new RingStoreError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
   }
-  if (/SASL|password/i.test(server) && d.code === undefined) {
-    return new RingStoreError('auth', `${where} refused login for ${who}: ${server}`, { cause: err });
+  const notNow = d.code !== undefined ? NOT_NOW[d.code] : undefined;
+  if (notNow !== undefined) {
+    return new RingStoreError('connect', `${where} turned away ${who}: ${notNow} (${server})`, {
+      cause: err,
+    });
   }
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused (is the server running and listening on that port?)',
@@ -68,6 +103,7 @@ export function connectError(err: unknown, e: Endpoint): RingStoreError {
     ETIMEDOUT: 'connection timed out',
     EHOSTUNREACH: 'host unreachable',
     ENETUNREACH: 'network unreachable',
+    ENOENT: 'no server socket there (is the server running?)',
   };
   const reason =
     (d.code !== undefined ? reasons[d.code] : undefined) ??
@@ -120,10 +156,10 @@ class PgQueryable implements SqlQueryable {
 function translate(err: unknown, e: Endpoint): unknown {
   if (err instanceof RingStoreError) return err;
   const d = asDriverError(err);
-  if (d.code === 'ECONNREFUSED' || d.code === 'ENOTFOUND' || d.code === 'ETIMEDOUT') {
+  // The pool opens connections lazily, so a statement can fail with what a login would.
+  if (d.code !== undefined && OPENING_FAILED.has(d.code)) {
     return connectError(err, e);
   }
-  if (d.code === '28P01' || d.code === '28000' || d.code === '3D000') return connectError(err, e);
   if (isConnectionLoss(err)) {
     return new RingStoreError(
       'connection-lost',
@@ -255,7 +291,8 @@ class PgSingleSqlClient implements SqlClient {
 export async function openPgUrl(url: string, options: OpenSqlClientOptions): Promise<SqlClient> {
   const config: pg.PoolConfig = {
     connectionString: url,
-    max: options.poolSize ?? 3,
+    // One connection per store: a server's connection budget is then counted in agents.
+    max: options.poolSize ?? 1,
     application_name: options.applicationName ?? 'ringmon',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     keepAlive: true,
