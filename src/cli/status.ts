@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
+import { historyLines, ringHistory } from '../history.js';
 import { STALE_INTERVALS, sampleAge } from '../staleness.js';
 import type { LatestSample } from '../store/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
@@ -50,10 +51,12 @@ export function registerStatus(program: Command): void {
     try {
       const state = await ring.store.state();
       // state() already holds every writer's newest sample_time and interval: no second read.
-      writers = writerStatuses(state.latest, Date.now() / 1000);
+      const now = Date.now() / 1000;
+      writers = writerStatuses(state.latest, now);
+      const history = ringHistory(state.capacity, state.latest, now);
       if (flags.json) {
         const { latest: _latest, ...fields } = state;
-        process.stdout.write(`${JSON.stringify({ ...fields, writers })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...fields, history, writers })}\n`);
       } else {
         const rows = writers.map((w) => [
           w.node_name,
@@ -63,8 +66,9 @@ export function registerStatus(program: Command): void {
           w.interval_seconds === null ? '-' : `${w.interval_seconds} s`,
           w.stale ? 'QUIET' : 'ok',
         ]);
+        const nodes = history.nodes.map((n) => [n.node_name, String(n.rows_per_second), `${n.share_pct} %`]);
         process.stdout.write(
-          `${formatFields(state)}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
+          `${formatFields(state)}\n\n${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
         );
       }
     } finally {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
+import { type RingHistory, ringHistory } from '../history.js';
 import { STALE_INTERVALS, sampleAge } from '../staleness.js';
 import type { RingStore } from '../store/ring.js';
 import type { ChartMode, WindowQuery, WindowReader, WindowRow } from './queries.js';
@@ -166,6 +167,8 @@ export interface NodesResponse {
   /** The server's clock, epoch seconds, which ages and staleness are measured against. */
   now: number;
   stale_after_intervals: number;
+  /** How long the ring holds at the current rate, and each node's part of what it takes in. */
+  history: RingHistory & { capacity: number };
   nodes: NodeEntry[];
 }
 
@@ -186,12 +189,28 @@ export async function nodes(store: RingStore, query: URLSearchParams, nowMs: num
     }
     return e;
   };
-  for (const row of await store.latest()) {
+  const latest = await store.latest();
+  for (const row of latest) {
     const e = entry(String(row.node_name));
     if (row.node_flag) Object.assign(e, seriesState(row, now));
     else e.containers.push({ container: String(row.container_name), ...seriesState(row, now) });
   }
   const nodes = [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   for (const n of nodes) n.containers.sort((a, b) => (a.container < b.container ? -1 : 1));
-  return { now, stale_after_intervals: STALE_INTERVALS, nodes };
+  const history = ringHistory(
+    store.capacity,
+    latest.map((r) => ({
+      node_name: String(r.node_name),
+      container_name: r.container_name ?? null,
+      sample_time: r.sample_time ?? null,
+      interval_seconds: r.interval_seconds ?? null,
+    })),
+    now,
+  );
+  return {
+    now,
+    stale_after_intervals: STALE_INTERVALS,
+    history: { capacity: store.capacity, ...history },
+    nodes,
+  };
 }

@@ -151,6 +151,12 @@ export const PAGE_SCRIPT = String.raw`(function () {
     loop(await refresh());
   }
 
+  function span(seconds) {
+    if (seconds < 60) return seconds + ' s';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+    return Math.floor(seconds / 86400) + ' d ' + Math.floor((seconds % 86400) / 3600) + ' h';
+  }
   function renderOverview(data, summary, table) {
     var containers = 0;
     var stale = 0;
@@ -186,7 +192,12 @@ export const PAGE_SCRIPT = String.raw`(function () {
             h('td', { class: 'num', text: '' })));
       });
     });
-    summary.textContent = data.nodes.length + ' node(s), ' + containers + ' container(s)' + (stale ? ', ' + stale + ' stale' : '');
+    var history = data.history;
+    var turnover = history.turnover_seconds === null ? '' :
+      '; the ring holds ' + span(history.turnover_seconds) + ' at ' + history.rows_per_second + ' rows/s' +
+      (history.short ? ' (under an hour: raise the capacity to ' + history.capacity_for_an_hour + ')' : '');
+    summary.textContent = data.nodes.length + ' node(s), ' + containers + ' container(s)' + (stale ? ', ' + stale + ' stale' : '') + turnover;
+    summary.dataset.short = history.short ? 'true' : 'false';
     var head = h('thead', null, h('tr', null,
       h('th', { text: 'node / container' }), h('th', { text: 'last sample' }), h('th', { text: 'CPU' }),
       h('th', { text: 'memory used / total' }), h('th', { text: 'load 1m' }), h('th', { text: 'disk read / write' }),

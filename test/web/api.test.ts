@@ -94,6 +94,19 @@ forEachBackend('dashboard API', (backend: Backend) => {
     expect(beta?.age_seconds).toBe(3602);
     expect(gamma?.latest?.master_flag).toBe(true);
     expect(hostile?.containers.map((c) => c.container)).toEqual([INJECTION]);
+    // Seven writers at 1 Hz (beta is quiet): a 10,000-row ring turns over in 24 min.
+    expect(body.history).toMatchObject({
+      capacity: 10_000,
+      rows_per_second: 7,
+      turnover_seconds: 1429,
+      short: true,
+      capacity_for_an_hour: 25_200,
+    });
+    expect(body.history.nodes.find((n) => n.node_name === 'alpha')).toEqual({
+      node_name: 'alpha',
+      rows_per_second: 3,
+      share_pct: 42.857,
+    });
   });
 
   it("returns a node's host rows oldest first: the newest `limit`, or those since a time", async () => {

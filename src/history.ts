@@ -1,0 +1,100 @@
+/**
+ * How much time a ring holds at the rate its writers fill it. A ring shared by N nodes keeps
+ * capacity ÷ (rows per second) seconds for all of them: 100 nodes with 10 containers each at 1 Hz
+ * turn a 50,000-row ring over in 45 s. `ringmon status` and the dashboard both report it by this
+ * one rule (pure functions, no I/O).
+ */
+import { DEFAULTS } from './defaults.js';
+import { sampleAge } from './staleness.js';
+
+/** A ring that turns over faster than this holds too little for most questions; say so. */
+export const SHORT_HISTORY_SECONDS = 3600;
+
+/** The newest sample of one writer (a node's host rows, or one container), as the ring reports it. */
+export interface WriterSample {
+  node_name: string;
+  container_name: string | null;
+  sample_time: number | null;
+  interval_seconds: number | null;
+}
+
+export interface NodeRate {
+  node_name: string;
+  /** Rows the node's host and containers add per second, from their intervals. */
+  rows_per_second: number;
+  /** Its part of what the ring takes in, in percent: the part of the capacity its rows occupy. */
+  share_pct: number;
+}
+
+export interface RingHistory {
+  /** Rows per second all writers that are not quiet add together. */
+  rows_per_second: number;
+  /** Seconds until every row is overwritten at that rate (capacity ÷ rate); null with no writer. */
+  turnover_seconds: number | null;
+  /** Whether that is under {@link SHORT_HISTORY_SECONDS}. */
+  short: boolean;
+  /** The capacity that would hold {@link SHORT_HISTORY_SECONDS} at that rate. */
+  capacity_for_an_hour: number;
+  nodes: NodeRate[];
+}
+
+/**
+ * The ring's turnover at the current rate, and each node's part of it. A writer's rate is one row
+ * per interval; a quiet writer (no sample for three of its intervals) adds nothing. The interval
+ * column is an INTEGER, so a sub-second interval counts as 1 s here: the rate is then a floor.
+ */
+export function ringHistory(
+  capacity: number,
+  writers: readonly WriterSample[],
+  nowSeconds: number,
+): RingHistory {
+  const perNode = new Map<string, number>();
+  let total = 0;
+  for (const w of writers) {
+    const rate = sampleAge(w.sample_time, w.interval_seconds, nowSeconds).stale
+      ? 0
+      : 1 / Math.max(1, w.interval_seconds ?? DEFAULTS.intervalSeconds);
+    perNode.set(w.node_name, (perNode.get(w.node_name) ?? 0) + rate);
+    total += rate;
+  }
+  const turnover = total > 0 ? capacity / total : null;
+  return {
+    rows_per_second: round(total),
+    turnover_seconds: turnover === null ? null : Math.round(turnover),
+    short: turnover !== null && turnover < SHORT_HISTORY_SECONDS,
+    capacity_for_an_hour: Math.ceil(total * SHORT_HISTORY_SECONDS),
+    nodes: [...perNode.entries()]
+      .map(([node_name, rate]) => ({
+        node_name,
+        rows_per_second: round(rate),
+        share_pct: total > 0 ? round((100 * rate) / total) : 0,
+      }))
+      .sort((a, b) => b.rows_per_second - a.rows_per_second || (a.node_name < b.node_name ? -1 : 1)),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** `13 min 53 s`, `2 h 5 min`, `3 d 4 h`: a span for people. */
+export function formatSpan(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** One line on the ring's history, and a warning with the fix when it is short. */
+export function historyLines(capacity: number, history: RingHistory): string[] {
+  if (history.turnover_seconds === null)
+    return ['history: no writer is sampling, nothing is being overwritten'];
+  const lines = [
+    `history: at ${history.rows_per_second} rows/s the ring's ${capacity} rows turn over every ${formatSpan(history.turnover_seconds)}`,
+  ];
+  if (history.short) {
+    lines.push(
+      `warning: the ring holds less than an hour; give the master --capacity ${history.capacity_for_an_hour} (an hour at this rate), or fewer containers per agent or longer intervals`,
+    );
+  }
+  return lines;
+}
