@@ -6,6 +6,7 @@
  * connections free up.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,20 @@ import {
 const CI = process.env.CI === 'true';
 const bin = fileURLToPath(new URL('../bin/ringmon.js', import.meta.url));
 const AGENTS = 24;
+const DEPLOY_INI = fileURLToPath(new URL('../deploy/pgbouncer.ini', import.meta.url));
+
+/** The [pgbouncer] settings of deploy/pgbouncer.ini that are about pooling, not about this host. */
+function deploySettings(): Record<string, string> {
+  const text = readFileSync(DEPLOY_INI, 'utf8');
+  const section = text.slice(text.search(/^\[pgbouncer\]$/m));
+  const local = new Set(['listen_addr', 'listen_port', 'auth_type', 'auth_file']);
+  const settings: Record<string, string> = {};
+  for (const line of section.split('\n')) {
+    const m = /^([a-z_]+)\s*=\s*(.*)$/.exec(line.trim());
+    if (m && !local.has(m[1]!)) settings[m[1]!] = m[2]!;
+  }
+  return settings;
+}
 const MAX_CONNECTIONS = 20;
 
 interface AgentExit {
@@ -122,6 +137,31 @@ describe.skipIf(serversUnavailable !== null)(
         await bouncer.stop();
       }
     }, 180_000);
+
+    it('through the settings of deploy/pgbouncer.ini: every sample stored once', async () => {
+      const settings = deploySettings();
+      expect(settings.pool_mode).toBe('transaction');
+      const bouncer = await startPgbouncer({
+        target: { host: server.host, port: server.port },
+        poolSize: Number(settings.default_pool_size),
+        settings,
+      });
+      try {
+        const exits = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            agent(`deploy-${i}`, bouncer.url('postgres'), ['--samples', '6', '--interval', '0.5']),
+          ),
+        );
+        expect(exits.map((e) => e.code)).toEqual(exits.map(() => 0));
+        const { perNode, duplicates } = await stored(server.url);
+        expect(duplicates).toBe(0);
+        expect([...perNode.entries()].filter(([node]) => node.startsWith('deploy-')).sort()).toEqual(
+          Array.from({ length: 12 }, (_, i) => [`deploy-${i}`, 6] as [string, number]).sort(),
+        );
+      } finally {
+        await bouncer.stop();
+      }
+    }, 120_000);
 
     it('straight to the server: agents turned away keep sampling, say why once, and get in when connections free up', async () => {
       // Hold most of the server's connections, so that some agents are surely turned away.
