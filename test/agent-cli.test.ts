@@ -1,37 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
-import { runCli } from './cli-helpers.js';
+import { runCli, startCli } from './cli-helpers.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
-const bin = fileURLToPath(new URL('../bin/ringmon.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-agent-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Starts `ringmon ARGS` in the background; resolves its exit code and output. */
-function background(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) =>
-      resolve({ code: code ?? (signal as unknown as number), stdout, stderr }),
-    ),
-  );
-  return { child, done };
-}
+const background = (args: string[]) => startCli(args);
 
 const logLines = (file: string) =>
   readFileSync(file, 'utf8')

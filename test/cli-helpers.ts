@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +21,34 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface CliProcess {
+  child: ReturnType<typeof spawn>;
+  /** The exit code (or the signal's name), with everything it printed. */
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** What it has printed on stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `ringmon ARGS` in the background, as a user would from a shell. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) =>
+      resolve({ code: code ?? (signal as unknown as number), stdout, stderr }),
+    ),
+  );
+  return { child, done, stderr: () => stderr };
 }

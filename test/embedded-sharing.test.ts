@@ -4,47 +4,19 @@
  * and a program of our own with named statements and a transaction), twice over. Every one of
  * them must work, and the second agent's samples must all be stored.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startCli } from './cli-helpers.js';
 
-const bin = fileURLToPath(new URL('../bin/ringmon.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-sharing-'));
 const dataDir = join(dir, 'd');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DATABASE_URL: '', PGHOST: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const done = new Promise<Exit>((resolve) =>
-    child.on('exit', (code, signal) =>
-      resolve({ code: code ?? (signal as unknown as number), stdout, stderr }),
-    ),
-  );
-  return { child, done };
-}
-
+const start = (args: string[]) => startCli(args, { DATABASE_URL: '', PGHOST: '' });
 const run = (args: string[]) => start(args).done;
 
 function freePort(): Promise<number> {

@@ -5,11 +5,11 @@
  * exactly once, and an agent the server turns away keeps sampling, says why once and gets in when
  * connections free up.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from './cli-helpers.js';
 import {
   type PrivateBouncer,
   type PrivateServer,
@@ -19,7 +19,6 @@ import {
 } from './support/servers.js';
 
 const CI = process.env.CI === 'true';
-const bin = fileURLToPath(new URL('../bin/ringmon.js', import.meta.url));
 const AGENTS = 24;
 const DEPLOY_INI = fileURLToPath(new URL('../deploy/pgbouncer.ini', import.meta.url));
 
@@ -48,21 +47,11 @@ function agent(node: string, url: string, args: string[]): Promise<AgentExit> {
 }
 
 function startAgent(node: string, url: string, args: string[]) {
-  const child = spawn(
-    process.execPath,
-    [bin, 'run', '--database-url', url, '--table', 'fleet', '--node-name', node, ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DATABASE_URL: '', PGHOST: '' } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (c) => {
-    stderr += c;
+  const cli = startCli(['run', '--database-url', url, '--table', 'fleet', '--node-name', node, ...args], {
+    DATABASE_URL: '',
+    PGHOST: '',
   });
-  const done = new Promise<AgentExit>((resolve) =>
-    child.on('exit', (code, signal) =>
-      resolve({ node, code: code ?? (signal as unknown as number), stderr }),
-    ),
-  );
-  return { done, stderr: () => stderr };
+  return { done: cli.done.then(({ code, stderr }) => ({ node, code, stderr })), stderr: cli.stderr };
 }
 
 /**
