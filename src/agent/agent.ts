@@ -82,7 +82,7 @@ export class Agent {
   #backoffMs: number;
   #outage: { sinceMs: number; error: string } | null = null;
   /** The batch whose write failed without an answer: it may have committed. */
-  #unconfirmed: { last: SampleInput; size: number } | null = null;
+  #unconfirmed: { last: SampleInput; size: number; start: number } | null = null;
   #droppedTotal = 0;
   #written = 0;
   #fatal: { error: unknown } | null = null;
@@ -175,20 +175,23 @@ export class Agent {
     const { sink, maxBatchRows } = this.#options;
     while (this.#buffer.size > 0) {
       // A tick's rows go as one batch; a backlog after an outage goes in batches of maxBatchRows.
+      // Rows pushed while the write is in flight can push the batch's rows out of a full buffer:
+      // the batch is identified by its position, not by what is at the front when it returns.
+      const start = this.#buffer.position;
       const batch = this.#buffer.peek(maxBatchRows);
       try {
         if (this.#unconfirmed && sink.contains) {
-          const { last, size } = this.#unconfirmed;
+          const { last, size, start: at } = this.#unconfirmed;
           const committed = await sink.contains(last);
           this.#unconfirmed = null;
           if (committed) {
-            this.#wrote(size);
+            this.#wrote(at, size);
             continue;
           }
         }
         await sink.write(batch);
       } catch (error) {
-        this.#unconfirmed ??= { last: batch[batch.length - 1]!, size: batch.length };
+        this.#unconfirmed ??= { last: batch[batch.length - 1]!, size: batch.length, start };
         if (sink.isFatal?.(error)) {
           this.#fatal = { error };
           this.#options.log.error({ err: oneLine(error) }, 'database refused the samples; stopping');
@@ -198,13 +201,13 @@ export class Agent {
         this.#enterOutage(error);
         return;
       }
-      this.#wrote(batch.length);
+      this.#wrote(start, batch.length);
     }
     this.#countDropped();
   }
 
-  #wrote(rows: number): void {
-    this.#buffer.shift(rows);
+  #wrote(start: number, rows: number): void {
+    this.#buffer.written(start, rows);
     this.#written += rows;
     if (this.#outage) this.#endOutage();
   }

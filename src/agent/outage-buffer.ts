@@ -8,6 +8,8 @@ export class OutageBuffer<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
   #dropped = 0;
+  /** Rows that ever left the front (written or dropped): the position of the oldest row. */
+  #removed = 0;
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1)
@@ -17,6 +19,11 @@ export class OutageBuffer<T> {
 
   get size(): number {
     return this.#items.length - this.#head;
+  }
+
+  /** Position of the oldest row among all rows ever pushed; `peek` starts there. */
+  get position(): number {
+    return this.#removed;
   }
 
   /** Rows dropped to make room since the last call; resets the count. */
@@ -33,6 +40,7 @@ export class OutageBuffer<T> {
     if (excess > 0) {
       for (let i = this.#head; i < this.#head + excess; i++) this.#items[i] = undefined;
       this.#head += excess;
+      this.#removed += excess;
       this.#dropped += excess;
     }
     this.#compact();
@@ -48,7 +56,20 @@ export class OutageBuffer<T> {
     const n = Math.min(count, this.size);
     for (let i = this.#head; i < this.#head + n; i++) this.#items[i] = undefined;
     this.#head += n;
+    this.#removed += n;
     this.#compact();
+  }
+
+  /**
+   * The `count` rows that were oldest at `start` (a `position` taken before `peek`) are stored.
+   * Rows pushed meanwhile may have pushed some of them out as dropped: those were stored after all,
+   * so they no longer count as dropped, and only what is still in the buffer is removed.
+   */
+  written(start: number, count: number): void {
+    const end = start + count;
+    const gone = Math.min(end, this.#removed) - start;
+    if (gone > 0) this.#dropped -= gone;
+    if (end > this.#removed) this.shift(end - this.#removed);
   }
 
   #compact(): void {
