@@ -289,12 +289,24 @@ class PgSingleSqlClient implements SqlClient {
 
 /** Opens a pool for a postgres:// URL and checks that a first connection and login succeed. */
 export async function openPgUrl(url: string, options: OpenSqlClientOptions): Promise<SqlClient> {
+  const connectMs = options.connectTimeoutMs ?? 10_000;
+  /**
+   * pg-pool applies connectionTimeoutMillis to opening a connection and to waiting for a free one
+   * alike. With one connection per store a statement may wait behind a VACUUM or a dashboard read
+   * for longer than a connect may take, and that wait is not a failure: only opening is timed.
+   */
+  class TimedClient extends pg.Client {
+    constructor(clientConfig?: pg.ClientConfig) {
+      super({ ...clientConfig, connectionTimeoutMillis: connectMs });
+    }
+  }
   const config: pg.PoolConfig = {
     connectionString: url,
     // One connection per store: a server's connection budget is then counted in agents.
     max: options.poolSize ?? 1,
     application_name: options.applicationName ?? 'ringmon',
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: 0,
+    Client: TimedClient,
     keepAlive: true,
   };
   let endpoint: Endpoint;
