@@ -22,7 +22,16 @@
 import type { SampleInput, SampleRow } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { asDriverError, oneLine, RingStoreError } from './errors.js';
-import { latestSql, recentSql, refreshGroupsSql, sampleRowFromValues, writeSql } from './ring-sql.js';
+import {
+  callWriteSql,
+  createWriteFunctionSql,
+  latestSql,
+  recentSql,
+  refreshGroupsSql,
+  sampleRowFromValues,
+  writeFunctionBody,
+  writeSql,
+} from './ring-sql.js';
 import { toRowValues } from './rows.js';
 import {
   createGroupsSql,
@@ -167,7 +176,13 @@ async function ensureSchema(
   tx: SqlQueryable,
   names: RingNames,
   wanted: { capacity: number | undefined; unlogged: boolean | undefined },
-): Promise<{ sequence: string; created: boolean; adopted: boolean; groupsMissing: boolean }> {
+): Promise<{
+  sequence: string;
+  created: boolean;
+  adopted: boolean;
+  groupsMissing: boolean;
+  writeFunction: boolean;
+}> {
   const table = quoteIdent(names.table);
   // Two agents starting at once: the second waits here, then finds the table the first created.
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['ringmon', names.table]);
@@ -257,7 +272,39 @@ async function ensureSchema(
       `column ${names.table}.id has no sequence (expected BIGSERIAL)`,
     );
   }
-  return { sequence, created, adopted, groupsMissing: groupsMissing && !created };
+  return {
+    sequence,
+    created,
+    adopted,
+    groupsMissing: groupsMissing && !created,
+    writeFunction: await ensureWriteFunction(tx, names, sequence),
+  };
+}
+
+/**
+ * Creates or updates the ring's write function when this role may; false when it may not (no
+ * CREATE on the schema, another owner's older function), and the ring then writes with a plain
+ * statement, which costs the server more but works the same.
+ */
+async function ensureWriteFunction(tx: SqlQueryable, names: RingNames, sequence: string): Promise<boolean> {
+  const body = writeFunctionBody(names, sequence);
+  const found = await tx.query<{ body: string; own: boolean }>(
+    `SELECT p.prosrc AS body, pg_has_role(p.proowner, 'USAGE') AS own
+       FROM pg_proc p WHERE p.oid = to_regprocedure($1)`,
+    [`${quoteIdent(names.writeFunction)}(jsonb)`],
+  );
+  const existing = found.rows[0];
+  if (existing?.body === body) return true;
+  const allowed = existing
+    ? existing.own
+    : (
+        await tx.query<{ ok: boolean | null }>(
+          "SELECT has_schema_privilege(current_schema(), 'CREATE') AS ok",
+        )
+      ).rows[0]?.ok === true;
+  if (!allowed) return false;
+  await tx.query(createWriteFunctionSql(names, sequence));
+  return true;
 }
 
 function groupKey(node: string, container: string): string {
@@ -276,6 +323,8 @@ export class RingStore {
   readonly #writeSql = new Map<string, string>();
   readonly #latestSql: string;
   readonly #latestTimesSql: string;
+  /** The call of the ring's write function, or null when the ring writes with plain statements. */
+  readonly #callWrite: string | null;
   readonly #useNullForEmpty: boolean;
   readonly #vacuumEvery: number | false | undefined;
   readonly #now: () => number;
@@ -296,6 +345,7 @@ export class RingStore {
     vacuumEvery: number | false | undefined;
     now: () => number;
     opened: 'created' | 'adopted' | 'existing';
+    writeFunction: boolean;
   }) {
     this.#db = init.db;
     this.#names = init.names;
@@ -308,6 +358,7 @@ export class RingStore {
     this.opened = init.opened;
     this.#latestSql = latestSql(init.names);
     this.#latestTimesSql = latestSql(init.names, true);
+    this.#callWrite = init.writeFunction ? callWriteSql(init.names) : null;
   }
 
   /**
@@ -356,6 +407,7 @@ export class RingStore {
         vacuumEvery: every,
         now: options.now ?? Date.now,
         opened: schema.created ? 'created' : schema.adopted ? 'adopted' : 'existing',
+        writeFunction: schema.writeFunction,
       });
       const apply = options.capacityMode !== 'adopt';
       if (schema.adopted || (apply && wantedCapacity !== undefined && wantedCapacity !== store.#capacity)) {
@@ -427,6 +479,12 @@ export class RingStore {
 
   #writeChunk(db: SqlQueryable, values: unknown[][], fresh: [string, string][]) {
     const register = fresh.length > 0;
+    // The usual batch: the rows as one JSON parameter to the write function, whose plan the
+    // server session keeps. A batch with pairs to register (a writer's first, and one a lap) takes
+    // the plain statement, which registers them in the same round trip.
+    if (this.#callWrite !== null && !register) {
+      return db.query<{ id: number }>(this.#callWrite, [JSON.stringify(values)]);
+    }
     const key = `${values.length}:${register}`;
     let sql = this.#writeSql.get(key);
     if (sql === undefined) {
@@ -443,8 +501,8 @@ export class RingStore {
         sorted.map((p) => p[1]),
       );
     }
-    // Unnamed (parsed and planned on every call): a named statement lives in the server session,
-    // which pgbouncer's transaction pooling and the embedded socket share between clients.
+    // Unnamed: a named statement would live in the server session, which pgbouncer's transaction
+    // pooling and the embedded socket share between clients.
     return db.query<{ id: number }>(sql, params);
   }
 

@@ -134,6 +134,12 @@ export interface RingNames {
    * discovering them with one index descent per pair.
    */
   readonly groups: string;
+  /**
+   * The write as a PL/pgSQL function, `writeFunction(jsonb)`: its plan is cached in each server
+   * session that runs it, which a named prepared statement would be too, but without any state a
+   * client can see (ring-sql.ts says why and what it saves).
+   */
+  readonly writeFunction: string;
   readonly indexes: IndexSpec[];
 }
 
@@ -142,6 +148,7 @@ export function ringNames(table: string): RingNames {
     table,
     meta: derivedName(table, 'ring_meta'),
     groups: derivedName(table, 'ring_groups'),
+    writeFunction: derivedName(table, 'ring_write'),
     indexes: indexSpecs(table),
   };
 }

@@ -342,6 +342,25 @@ forEachBackend('RingStore', (backend: Backend) => {
     expect((await readRing(backend, table)).rows).toBe(40);
   });
 
+  it('writes through its PL/pgSQL write function, which the open creates (again) when it is missing', async () => {
+    const store = await ring(100);
+    const fn = `"${ringNames(store.table).writeFunction}"(jsonb)`;
+    const present = async () =>
+      (await backend.sql<{ ok: boolean }>('SELECT to_regprocedure($1) IS NOT NULL AS ok', [fn]))[0]!.ok;
+    expect(await present()).toBe(true);
+    await store.write(numberedRows(0, 5)); // the first batch registers its pair: the plain statement
+    await store.write(numberedRows(5, 5));
+    await backend.sql(`DROP FUNCTION ${fn}`);
+    // Only the function path needs it: the next batch fails, and nothing of it is stored.
+    await expect(store.write(numberedRows(10, 5))).rejects.toThrow(/ring_write.*does not exist/);
+    expect((await readRing(backend, store.table)).rows).toBe(10);
+    const reopened = await ring(100, { tableName: store.table });
+    expect(await present()).toBe(true);
+    await reopened.write(numberedRows(10, 5));
+    await reopened.write(numberedRows(15, 5));
+    expect((await readRing(backend, store.table)).rows).toBe(20);
+  });
+
   it('refuses an existing table of another shape, naming the difference, and leaves it alone', async () => {
     const table = uniqueTable();
     tables.push(table);
