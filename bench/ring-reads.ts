@@ -3,8 +3,11 @@
  *
  * Reads: a synthetic fleet of 100 nodes × 10 containers (one host row and ten container rows per
  * node per second) fills the ring; after VACUUM ANALYZE and a warm-up, every read the store offers
- * is timed twice: server-side with EXPLAIN ANALYZE (median of 15) and end to end from Node,
- * rows parsed (median of 31). The spec's DISTINCT ON overview query runs for comparison. Targets
+ * is timed twice: server-side with EXPLAIN ANALYZE (execution and planning time, median of 15) and
+ * end to end from Node, rows parsed (median of 31). The store runs every statement unnamed, so each
+ * call pays its planning time; latest() and state()'s part of it are then run on a pg.Client of
+ * their own, unnamed and as named prepared statements (the store's old way), alternating call by
+ * call, median of 31 each. The spec's DISTINCT ON overview query runs for comparison. Targets
  * (issue 3), measured with EXPLAIN ANALYZE: recent rows of one node or one container ≤ 5 ms; the
  * newest row of every node and container ≤ 20 ms.
  *
@@ -13,12 +16,14 @@
  * same ring without the store's own vacuum for 10 laps, to show what the vacuum prevents.
  *
  * Server: RINGMON_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test.
- * Last line: {"bench":"ring-reads","recent_ms":N,"overview_ms":N}
+ * Last line: {"bench":"ring-reads","recent_ms":N,"overview_ms":N,"overview_plan_ms":N,"latest_node_ms":N,
+ * "latest_unnamed_ms":N,"latest_prepared_ms":N,"latest_times_unnamed_ms":N,"latest_times_prepared_ms":N,
+ * "state_ms":N}
  */
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
 import { RingStore } from '../src/store/ring.js';
-import { latestSql, recentSql, type Statement } from '../src/store/ring-sql.js';
+import { latestSql, recentSql, type Statement, sampleRowFromValues } from '../src/store/ring-sql.js';
 import { createTableSql, quoteIdent, ringNames } from '../src/store/schema.js';
 import { fillSql, nodeName } from '../test/store/synthetic.js';
 
@@ -34,20 +39,88 @@ async function dropRing(admin: pg.Client, table: string): Promise<void> {
   await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups].map(quoteIdent).join(', ')}`);
 }
 
+/** Execution and planning time, medians: every statement of the store is unnamed, so planned per call. */
 async function serverMs(
   admin: pg.Client,
   s: Statement,
   times: number,
-): Promise<{ ms: number; plan: string }> {
+): Promise<{ ms: number; planMs: number; plan: string }> {
   const runs: number[] = [];
+  const planning: number[] = [];
   let plan = '';
   for (let i = 0; i < times; i++) {
     const res = await admin.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${s.sql}`, s.params);
-    const doc = res.rows[0]['QUERY PLAN'][0] as { 'Execution Time': number; Plan: { 'Node Type': string } };
+    const doc = res.rows[0]['QUERY PLAN'][0] as {
+      'Execution Time': number;
+      'Planning Time': number;
+      Plan: { 'Node Type': string };
+    };
     runs.push(doc['Execution Time']);
+    planning.push(doc['Planning Time']);
     plan = doc.Plan['Node Type'];
   }
-  return { ms: median(runs), plan };
+  return { ms: median(runs), planMs: median(planning), plan };
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** int8 as a number when it fits, as the store's pg client returns it (src/store/pg-client.ts). */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 && format !== 'binary') {
+      return (value: string) => {
+        const big = BigInt(value);
+        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
+      };
+    }
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+/**
+ * latest() and state()'s part of it on a pg.Client of their own, unnamed (as the store now runs
+ * them) and as NAMED prepared statements (the store's old way), rows parsed as the store parses
+ * them; the two alternate call by call (which goes first alternates too), median of `times` each.
+ */
+async function namedVsUnnamed(
+  client: pg.Client,
+  label: string,
+  sql: string,
+  arrays: boolean,
+  times: number,
+): Promise<{ unnamed: number; prepared: number; rows: number }> {
+  const call = async (prepared: boolean) => {
+    const res = await client.query({
+      text: sql,
+      types: TYPES,
+      ...(arrays ? { rowMode: 'array' as const } : {}),
+      ...(prepared ? { name: `bench_${label}` } : {}),
+    });
+    return arrays ? res.rows.map((v) => sampleRowFromValues(v as unknown[])) : res.rows;
+  };
+  for (let i = 0; i < 3; i++) for (const prepared of [false, true]) await call(prepared);
+  const runs = { unnamed: [] as number[], prepared: [] as number[] };
+  let rows = 0;
+  for (let i = 0; i < times; i++) {
+    for (const prepared of i % 2 === 0 ? [false, true] : [true, false]) {
+      const t0 = performance.now();
+      rows = (await call(prepared)).length;
+      runs[prepared ? 'prepared' : 'unnamed'].push(performance.now() - t0);
+    }
+  }
+  return { unnamed: median(runs.unnamed), prepared: median(runs.prepared), rows };
+}
+
+interface ReadFigures {
+  recent: number;
+  overview: number;
+  overviewPlan: number;
+  latestNode: number;
+  latestUnnamed: number;
+  latestPrepared: number;
+  latestTimesUnnamed: number;
+  latestTimesPrepared: number;
+  state: number;
 }
 
 async function clientMs(fn: () => Promise<unknown[]>, times: number): Promise<{ ms: number; rows: number }> {
@@ -61,7 +134,7 @@ async function clientMs(fn: () => Promise<unknown[]>, times: number): Promise<{ 
   return { ms: median(runs), rows };
 }
 
-async function reads(admin: pg.Client): Promise<{ recent: number; overview: number }> {
+async function reads(admin: pg.Client): Promise<ReadFigures> {
   const table = 'bench_reads_ring';
   await dropRing(admin, table);
   const t0 = performance.now();
@@ -110,24 +183,52 @@ async function reads(admin: pg.Client): Promise<{ recent: number; overview: numb
   ];
   for (const c of cases) for (let i = 0; i < 3; i++) await c.call();
   console.log(
-    '\n query                                              server ms   Node ms   rows  top plan node',
+    '\n query                                              server ms   plan ms   Node ms   rows  top plan node',
   );
   let recent = 0;
   let overview = Number.NaN;
+  let overviewPlan = Number.NaN;
+  let latestNode = Number.NaN;
   for (const c of cases) {
     const server = await serverMs(admin, c.s, 15);
     const client = await clientMs(c.call, 31);
     console.log(
-      ` ${c.label.padEnd(50)} ${ms(server.ms)} ${ms(client.ms)} ${String(client.rows).padStart(6)}  ${server.plan}`,
+      ` ${c.label.padEnd(50)} ${ms(server.ms)} ${ms(server.planMs)} ${ms(client.ms)} ${String(client.rows).padStart(6)}  ${server.plan}`,
     );
     if (c.recent) recent = Math.max(recent, server.ms);
-    if (c.label.startsWith('newest')) overview = server.ms;
+    if (c.label.startsWith('newest')) {
+      overview = server.ms;
+      overviewPlan = server.planMs;
+      latestNode = client.ms;
+    }
   }
   // state() adds exact counts and sizes to the newest sample of every pair (what `ringmon status` shows).
   const state = await clientMs(async () => (await store.state()).latest, 15);
   console.log(
-    ` ${"state(): counts, sizes and every pair's newest sample".padEnd(50)} ${'-'.padStart(9)} ${ms(state.ms)} ${String(state.rows).padStart(6)}`,
+    ` ${"state(): counts, sizes and every pair's newest sample".padEnd(50)} ${'-'.padStart(9)} ${'-'.padStart(9)} ${ms(state.ms)} ${String(state.rows).padStart(6)}`,
   );
+  // What unnamed costs these two against the store's old named statements, like with like.
+  const own = new pg.Client(URL);
+  await own.connect();
+  let full: Awaited<ReturnType<typeof namedVsUnnamed>>;
+  let times: Awaited<ReturnType<typeof namedVsUnnamed>>;
+  try {
+    full = await namedVsUnnamed(own, 'latest', latestSql(names), true, 31);
+    times = await namedVsUnnamed(own, 'latest_times', latestSql(names, true), false, 31);
+  } finally {
+    await own.end();
+  }
+  console.log(
+    '\n on a pg.Client of its own, alternating (Node ms)        unnamed  prepared  unnamed/prepared   rows',
+  );
+  for (const [label, r] of [
+    ['latest()', full],
+    ["state()'s newest sample per pair", times],
+  ] as const) {
+    console.log(
+      ` ${label.padEnd(50)} ${ms(r.unnamed)} ${ms(r.prepared)} ${(r.unnamed / r.prepared).toFixed(2).padStart(17)} ${String(r.rows).padStart(6)}`,
+    );
+  }
   // The spec's overview: a full scan and a sort of the whole ring.
   const spec = await serverMs(
     admin,
@@ -143,7 +244,17 @@ async function reads(admin: pg.Client): Promise<{ recent: number; overview: numb
   console.log(` ${"the spec's DISTINCT ON overview (for comparison)".padEnd(50)} ${ms(spec.ms)}`);
   await store.close();
   await dropRing(admin, table);
-  return { recent, overview };
+  return {
+    recent,
+    overview,
+    overviewPlan,
+    latestNode,
+    latestUnnamed: full.unnamed,
+    latestPrepared: full.prepared,
+    latestTimesUnnamed: times.unnamed,
+    latestTimesPrepared: times.prepared,
+    state: state.ms,
+  };
 }
 
 function tick(node: string, t: number): SampleInput[] {
@@ -216,11 +327,22 @@ export async function run(): Promise<void> {
   try {
     const av = await admin.query("SELECT current_setting('autovacuum') AS a, version() AS v");
     console.log(`${av.rows[0].v.split(' on ')[0]}, autovacuum ${av.rows[0].a}`);
-    const { recent, overview } = await reads(admin);
+    const r = await reads(admin);
     await sizes(admin);
     const round = (n: number) => Math.round(n * 100) / 100;
     console.log(
-      JSON.stringify({ bench: 'ring-reads', recent_ms: round(recent), overview_ms: round(overview) }),
+      JSON.stringify({
+        bench: 'ring-reads',
+        recent_ms: round(r.recent),
+        overview_ms: round(r.overview),
+        overview_plan_ms: round(r.overviewPlan),
+        latest_node_ms: round(r.latestNode),
+        latest_unnamed_ms: round(r.latestUnnamed),
+        latest_prepared_ms: round(r.latestPrepared),
+        latest_times_unnamed_ms: round(r.latestTimesUnnamed),
+        latest_times_prepared_ms: round(r.latestTimesPrepared),
+        state_ms: round(r.state),
+      }),
     );
   } finally {
     await admin.end();

@@ -4,11 +4,21 @@
  *
  * Server cells: batches of 1 and 11 rows, 1 and 8 connections, capacity 10,000 and 1,000,000. Both
  * tables have the ring's DDL and indexes and start full (capacity rows), so every ring write is an
- * overwrite. "append" is a plain multi-row INSERT … VALUES of the same rows, prepared as the ring's
- * statement is, without ring logic. The ring's own vacuum runs as in production. Other work on a
- * shared machine makes single runs noisy, so each cell alternates append and ring ROUNDS times
- * (WARMUP_S, then MEASURE_S counted) and reports the median of each. Target (issue 3): ring ≥ 0.9 ×
- * append in every cell.
+ * overwrite. Five kinds of write per cell:
+ *   ring              RingStore.write, whatever the store does, through its own pool: what ships
+ *                     (when this kind was added, unnamed statements, parsed and planned on every
+ *                     execution);
+ *   ring_raw_unnamed  the ring's exact write statement (writeSql(names, sequence, rows, false), the
+ *                     parameters as RingStore#writeChunk builds them), unnamed, on a pg.Client per
+ *                     writer: the naming alone, without the store's validation, bookkeeping and pool;
+ *   ring_prepared     the same, as a NAMED prepared statement: the store's old way (the baseline);
+ *   append_unnamed    a plain multi-row INSERT … VALUES of the same rows, unnamed, without ring logic;
+ *   append_prepared   the same append, named prepared.
+ * The raw ring kinds run the store's maintenance as the store would (a VACUUM every capacity ÷ 4
+ * ids, in the background, on the writer's store); they never register pairs, which the store does
+ * once per pair and lap. Other work on a shared machine makes single runs noisy, so each cell runs
+ * the five kinds in turn ROUNDS times (WARMUP_S, then MEASURE_S counted; each round starts one kind
+ * further on) and reports the median of each. Target (issue 3): ring ≥ 0.9 × append in every cell.
  *
  * PGlite runs in child processes, so that each configuration's memory is measured alone: a new
  * data directory, writes at full speed, RSS sampled while 33,000 rows go by (3.3 laps of a
@@ -16,7 +26,10 @@
  * over plain node (measured: 71 vs 39 MiB at start); the table prints that baseline too.
  *
  * Server: RINGMON_BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test.
- * Last line: {"bench":"ring","cells":[{"batch":11,"conns":8,"capacity":1000000,"ring_rows_s":N,"append_rows_s":N},…]}
+ * Last line: {"bench":"ring","cells":[{"batch":11,"conns":8,"capacity":1000000,"ring_rows_s":N,"append_rows_s":N,
+ * "ring_prepared_rows_s":N,"ring_raw_unnamed_rows_s":N,"append_unnamed_rows_s":N,"append_prepared_rows_s":N,
+ * "ring_vs_ring_prepared":R,"ring_vs_append_unnamed":R},…]}; append_rows_s is the prepared append,
+ * as before.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +40,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
 import { RingStore } from '../src/store/ring.js';
+import { writeSql } from '../src/store/ring-sql.js';
 import { toRowValues } from '../src/store/rows.js';
 import { createIndexSql, createTableSql, INPUT_COLUMNS, quoteIdent, ringNames } from '../src/store/schema.js';
 import type { PgliteTuning } from '../src/store/sql-client.js';
@@ -44,8 +58,18 @@ interface Cell {
   batch: number;
   conns: number;
   capacity: number;
+  /** RingStore.write, through the store's pool: what ships. */
   ring_rows_s: number;
+  /** The append, named prepared: what this field meant before the store went unnamed. */
   append_rows_s: number;
+  /** The ring's statement, named prepared, on a pg.Client per writer: the store's old way. */
+  ring_prepared_rows_s: number;
+  /** The same statement and client, unnamed: the naming alone, without the store's own path. */
+  ring_raw_unnamed_rows_s: number;
+  append_unnamed_rows_s: number;
+  append_prepared_rows_s: number;
+  ring_vs_ring_prepared: number;
+  ring_vs_append_unnamed: number;
 }
 
 /** An agent's tick: one host row and ten container rows with every metric filled. */
@@ -142,6 +166,72 @@ async function appendTable(admin: pg.Client, table: string, capacity: number): P
   await admin.query(`VACUUM ANALYZE ${quoteIdent(table)}`);
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** int8 as a number when it fits, as the store's pg client returns it (src/store/pg-client.ts). */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 && format !== 'binary') {
+      return (value: string) => {
+        const big = BigInt(value);
+        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
+      };
+    }
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+/**
+ * The store's maintenance for writes that bypass it (the raw ring kinds): when a batch's ids cross
+ * a multiple of vacuumEvery (capacity ÷ 4, at least 200), VACUUM in the background on that writer's
+ * store, with ANALYZE and a refresh of the pairs on the first lap and every tenth, one at a time per
+ * writer, as RingStore's #maybeMaintain does. Without it those rounds would skip the vacuums (and
+ * the plan invalidations they cause) that the store's rounds pay for.
+ */
+function maintainer(store: RingStore, capacity: number) {
+  const every = Math.max(200, Math.ceil(capacity / 4));
+  let running: Promise<void> | undefined;
+  return {
+    after(ids: readonly { id: number }[]): void {
+      if (running !== undefined || ids.length === 0) return;
+      let first = Number.POSITIVE_INFINITY;
+      let last = 0;
+      for (const { id } of ids) {
+        if (id < first) first = id;
+        if (id > last) last = id;
+      }
+      if (Math.floor(last / every) === Math.floor((first - 1) / every)) return;
+      const lap = Math.floor(last / capacity);
+      const slow = lap !== Math.floor((first - 1) / capacity) && lap % 10 === 1;
+      running = (async () => {
+        await store.vacuum({ analyze: slow });
+        if (slow) await store.refreshGroups();
+      })()
+        .catch(() => undefined)
+        .finally(() => {
+          running = undefined;
+        });
+    },
+    settle: async () => {
+      await running;
+    },
+  };
+}
+
+/** The write kinds of a cell, in the order of round 0; each round starts one kind further on. */
+const KINDS = ['append_unnamed', 'append_prepared', 'ring', 'ring_raw_unnamed', 'ring_prepared'] as const;
+type Kind = (typeof KINDS)[number];
+
+async function connectAll(conns: number): Promise<pg.Client[]> {
+  return Promise.all(
+    Array.from({ length: conns }, async () => {
+      const c = new pg.Client(URL);
+      await c.connect();
+      return c;
+    }),
+  );
+}
+
 async function serverCells(): Promise<Cell[]> {
   const admin = new pg.Client(URL);
   await admin.connect();
@@ -153,6 +243,12 @@ async function serverCells(): Promise<Cell[]> {
       const t0 = performance.now();
       const main = await fullRing(admin, ringTable, capacity);
       await appendTable(admin, appendName, capacity);
+      const names = ringNames(ringTable);
+      const seq = await admin.query<{ seq: string }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [
+        quoteIdent(names.table),
+        'id',
+      ]);
+      const sequence = seq.rows[0]!.seq;
       console.log(
         `capacity ${capacity}: both tables filled in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
@@ -161,36 +257,81 @@ async function serverCells(): Promise<Cell[]> {
       for (const conns of CONNS) {
         const stores = [main];
         while (stores.length < conns) stores.push(await RingStore.open({ db: URL, tableName: ringTable }));
-        const clients = await Promise.all(
-          Array.from({ length: conns }, async () => {
-            const c = new pg.Client(URL);
-            await c.connect();
-            return c;
-          }),
-        );
+        // The raw kinds' own connections: one for the appends, one for the ring, per writer.
+        const appendClients = await connectAll(conns);
+        const ringClients = await connectAll(conns);
+        const maintainers = stores.map((s) => maintainer(s, capacity));
         for (const batch of BATCHES) {
           const values = valuesSql(appendName, batch);
-          const append: number[] = [];
-          const ring: number[] = [];
+          // The ring's statement as RingStore builds it for a batch whose pairs are registered.
+          const ringSql = writeSql(names, sequence, batch, false);
+          const appendWrite = (prepared: boolean) => (w: number, rows: SampleInput[]) => {
+            const params: unknown[] = [];
+            for (const v of toRowValues(rows, true)) params.push(nextSlot++, ...v);
+            return appendClients[w]!.query({
+              text: values,
+              values: params,
+              ...(prepared ? { name: `append_${capacity}_${batch}` } : {}),
+            });
+          };
+          const ringWrite = (prepared: boolean) => async (w: number, rows: SampleInput[]) => {
+            // As RingStore's #writeChunk: the values of every row in one flat list, by a loop.
+            const params: unknown[] = [];
+            for (const row of toRowValues(rows, true)) for (const value of row) params.push(value);
+            const res = await ringClients[w]!.query<{ id: number }>({
+              text: ringSql,
+              values: params,
+              types: TYPES,
+              ...(prepared ? { name: `ring_${capacity}_${batch}` } : {}),
+            });
+            maintainers[w]!.after(res.rows);
+          };
+          const writers: Record<Kind, (w: number, rows: SampleInput[]) => Promise<unknown>> = {
+            append_unnamed: appendWrite(false),
+            append_prepared: appendWrite(true),
+            ring: (w, rows) => stores[w]!.write(rows),
+            ring_raw_unnamed: ringWrite(false),
+            ring_prepared: ringWrite(true),
+          };
+          const runs: Record<Kind, number[]> = {
+            append_unnamed: [],
+            append_prepared: [],
+            ring: [],
+            ring_raw_unnamed: [],
+            ring_prepared: [],
+          };
           for (let round = 0; round < ROUNDS; round++) {
-            append.push(
-              await drive(conns, batch, (w, rows) => {
-                const params: unknown[] = [];
-                for (const v of toRowValues(rows, true)) params.push(nextSlot++, ...v);
-                return clients[w]!.query({ name: `values_${batch}`, text: values, values: params });
-              }),
-            );
-            ring.push(await drive(conns, batch, (w, rows) => stores[w]!.write(rows)));
-            await Promise.all(stores.map((s) => s.settle()));
+            for (let i = 0; i < KINDS.length; i++) {
+              const kind = KINDS[(round + i) % KINDS.length]!;
+              runs[kind].push(await drive(conns, batch, writers[kind]));
+              await Promise.all([...stores.map((s) => s.settle()), ...maintainers.map((m) => m.settle())]);
+            }
           }
-          const cell = { batch, conns, capacity, ring_rows_s: median(ring), append_rows_s: median(append) };
+          const m = (kind: Kind) => median(runs[kind]);
+          const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+          const cell: Cell = {
+            batch,
+            conns,
+            capacity,
+            ring_rows_s: m('ring'),
+            append_rows_s: m('append_prepared'),
+            ring_prepared_rows_s: m('ring_prepared'),
+            ring_raw_unnamed_rows_s: m('ring_raw_unnamed'),
+            append_unnamed_rows_s: m('append_unnamed'),
+            append_prepared_rows_s: m('append_prepared'),
+            ring_vs_ring_prepared: ratio(m('ring'), m('ring_prepared')),
+            ring_vs_append_unnamed: ratio(m('ring'), m('append_unnamed')),
+          };
           cells.push(cell);
+          console.log(`  batch ${String(batch).padStart(2)}, ${conns} conn (rows/s, rounds in run order):`);
+          for (const kind of KINDS)
+            console.log(`    ${kind.padEnd(17)} ${runs[kind].join(' / ')} → ${m(kind)}`);
           console.log(
-            `  batch ${String(batch).padStart(2)}, ${conns} conn: append ${append.join(' / ')}, ring ${ring.join(' / ')} rows/s → medians ${(cell.ring_rows_s / cell.append_rows_s).toFixed(2)}`,
+            `    ring / ring_prepared ${cell.ring_vs_ring_prepared.toFixed(2)}, ring / append_unnamed ${cell.ring_vs_append_unnamed.toFixed(2)}`,
           );
         }
         for (const s of stores.slice(1)) await s.close();
-        for (const c of clients) await c.end();
+        for (const c of [...appendClients, ...ringClients]) await c.end();
       }
       const state = await main.state();
       console.log(
@@ -361,10 +502,23 @@ export async function run(): Promise<void> {
     `ring writes vs plain appends on ${URL.replace(/:[^:@/]*@/, ':***@')} (${ROUNDS} rounds of ${WARMUP_S} s warm-up + ${MEASURE_S} s per cell and kind)`,
   );
   const cells = await serverCells();
-  console.log('\n batch  conns  capacity    ring rows/s  append rows/s  ring/append');
+  console.log(
+    '\n batch  conns  capacity  ring rows/s  ring raw unnamed  ring prepared  append unnamed  append prepared  ring/ring prep  ring/append unn',
+  );
   for (const c of cells) {
     console.log(
-      ` ${String(c.batch).padStart(5)}  ${String(c.conns).padStart(5)}  ${String(c.capacity).padStart(9)}  ${String(c.ring_rows_s).padStart(12)}  ${String(c.append_rows_s).padStart(13)}  ${(c.ring_rows_s / c.append_rows_s).toFixed(2).padStart(11)}`,
+      [
+        String(c.batch).padStart(6),
+        String(c.conns).padStart(6),
+        String(c.capacity).padStart(9),
+        String(c.ring_rows_s).padStart(12),
+        String(c.ring_raw_unnamed_rows_s).padStart(17),
+        String(c.ring_prepared_rows_s).padStart(14),
+        String(c.append_unnamed_rows_s).padStart(15),
+        String(c.append_prepared_rows_s).padStart(16),
+        c.ring_vs_ring_prepared.toFixed(2).padStart(15),
+        c.ring_vs_append_unnamed.toFixed(2).padStart(16),
+      ].join(' '),
     );
   }
   await pgliteRows();

@@ -489,6 +489,9 @@ export class RingStore {
     let sql = this.#writeSql.get(key);
     if (sql === undefined) {
       sql = writeSql(this.#names, this.#sequence, values.length, register);
+      // An agent writes one batch size; one catching up after outages writes many (a 500-row
+      // text is 370 KB): keep a few, not every size ever seen.
+      if (this.#writeSql.size >= 8) this.#writeSql.clear();
       this.#writeSql.set(key, sql);
     }
     // A plain loop: Array.prototype.flat took 12 % of the writer's CPU (measured, 11 rows × 50).
