@@ -37,6 +37,8 @@ const ms = (n: number) => n.toFixed(2).padStart(9);
 async function dropRing(admin: pg.Client, table: string): Promise<void> {
   const n = ringNames(table);
   await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups].map(quoteIdent).join(', ')}`);
+  // The write function outlives its table (it names the table only in its body).
+  await admin.query(`DROP FUNCTION IF EXISTS ${quoteIdent(n.writeFunction)}(jsonb)`);
 }
 
 /** Execution and planning time, medians: every statement of the store is unnamed, so planned per call. */

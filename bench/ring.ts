@@ -144,6 +144,8 @@ function valuesSql(table: string, batch: number): string {
 async function dropRing(admin: pg.Client, table: string): Promise<void> {
   const n = ringNames(table);
   await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups].map(quoteIdent).join(', ')}`);
+  // The write function outlives its table (it names the table only in its body).
+  await admin.query(`DROP FUNCTION IF EXISTS ${quoteIdent(n.writeFunction)}(jsonb)`);
 }
 
 /** A full ring of `capacity` rows, made the fast way: fill a bare table, then let the store adopt it. */
