@@ -22,6 +22,7 @@
  */
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
+import { TYPES } from '../src/store/pg-client.js';
 import { RingStore } from '../src/store/ring.js';
 import { latestSql, recentSql, type Statement, sampleRowFromValues } from '../src/store/ring-sql.js';
 import { createTableSql, quoteIdent, ringNames } from '../src/store/schema.js';
@@ -63,21 +64,6 @@ async function serverMs(
   }
   return { ms: median(runs), planMs: median(planning), plan };
 }
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** int8 as a number when it fits, as the store's pg client returns it (src/store/pg-client.ts). */
-const TYPES = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20 && format !== 'binary') {
-      return (value: string) => {
-        const big = BigInt(value);
-        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
-      };
-    }
-    return pg.types.getTypeParser(oid, format ?? 'text');
-  },
-};
 
 /**
  * latest() and state()'s part of it on a pg.Client of their own, unnamed (as the store now runs

@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
+import { TYPES } from '../src/store/pg-client.js';
 import { RingStore } from '../src/store/ring.js';
 import { writeSql } from '../src/store/ring-sql.js';
 import { toRowValues } from '../src/store/rows.js';
@@ -167,21 +168,6 @@ async function appendTable(admin: pg.Client, table: string, capacity: number): P
   for (const index of names.indexes) await admin.query(createIndexSql(names, index));
   await admin.query(`VACUUM ANALYZE ${quoteIdent(table)}`);
 }
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** int8 as a number when it fits, as the store's pg client returns it (src/store/pg-client.ts). */
-const TYPES = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20 && format !== 'binary') {
-      return (value: string) => {
-        const big = BigInt(value);
-        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
-      };
-    }
-    return pg.types.getTypeParser(oid, format ?? 'text');
-  },
-};
 
 /**
  * The store's maintenance for writes that bypass it (the raw ring kinds): when a batch's ids cross

@@ -32,7 +32,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * fit a double by far, so they come back as numbers, as PGlite returns them; anything larger stays a
  * string rather than being rounded.
  */
-const TYPES = {
+export const TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID && format !== 'binary') {
       return (value: string) => {
