@@ -49,8 +49,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
 import { RingStore } from '../src/store/ring.js';
-import { createTableSql, INPUT_COLUMNS, ringNames } from '../src/store/schema.js';
-import { fillSql } from '../test/store/synthetic.js';
+import { createTableSql, ringNames } from '../src/store/schema.js';
+import { agentTick, fillSql } from '../test/store/synthetic.js';
 import {
   type PrivateBouncer,
   type PrivateServer,
@@ -140,24 +140,7 @@ interface Cell {
 
 /** The bench's rows have the shape of bench/ring.ts's ticks: every metric filled. */
 function tickRows(agent: number, k: number, sampleTime: number): SampleInput[] {
-  const rows: SampleInput[] = [];
-  for (let c = 0; c < ROWS_PER_TICK; c++) {
-    const row: Record<string, unknown> = {
-      sample_time: sampleTime,
-      master_flag: false,
-      node_flag: c === 0,
-      node_name: `fleet-agent-${agent}`,
-      container_name: c === 0 ? null : `container-${c}`,
-      source: 'bench',
-      interval_seconds: 1,
-    };
-    for (const col of INPUT_COLUMNS) {
-      if (col.scope === 'identity') continue;
-      row[col.name] = col.ts === 'integer' ? (k * 7 + c) % 4096 : ((k * 13 + c) % 1000) / 10;
-    }
-    rows.push(row as SampleInput);
-  }
-  return rows;
+  return agentTick(`fleet-agent-${agent}`, k, sampleTime);
 }
 
 /**

@@ -45,7 +45,7 @@ import { writeSql } from '../src/store/ring-sql.js';
 import { toRowValues } from '../src/store/rows.js';
 import { createIndexSql, createTableSql, INPUT_COLUMNS, quoteIdent, ringNames } from '../src/store/schema.js';
 import type { PgliteTuning } from '../src/store/sql-client.js';
-import { fillSql } from '../test/store/synthetic.js';
+import { agentTick, fillSql } from '../test/store/synthetic.js';
 
 const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const WARMUP_S = 0.5;
@@ -75,25 +75,7 @@ interface Cell {
 
 /** An agent's tick: one host row and ten container rows with every metric filled. */
 function tickRows(writer: number, t: number): SampleInput[] {
-  const rows: SampleInput[] = [];
-  for (let c = 0; c <= 10; c++) {
-    const row: Record<string, unknown> = {
-      sample_time: 1_800_000_000 + t,
-      // Set, not left to the column default, so that the plain INSERTs store the same rows.
-      master_flag: false,
-      node_flag: c === 0,
-      node_name: `bench-node-${writer}`,
-      container_name: c === 0 ? null : `container-${c}`,
-      source: 'bench',
-      interval_seconds: 1,
-    };
-    for (const col of INPUT_COLUMNS) {
-      if (col.scope === 'identity') continue;
-      row[col.name] = col.ts === 'integer' ? (t * 7 + c) % 4096 : ((t * 13 + c) % 1000) / 10;
-    }
-    rows.push(row as SampleInput);
-  }
-  return rows;
+  return agentTick(`bench-node-${writer}`, t, 1_800_000_000 + t);
 }
 
 /** Rows for the k-th write of `batch` rows by `writer`. */

@@ -101,7 +101,8 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     log.info({ signal }, 'stopping: finishing the write in flight and flushing');
     controller.abort();
   });
-  let ring: OpenedRing | null = null;
+  // Typed by the assertion, not narrowed to null: `opened` sets it from a callback.
+  let ring = null as OpenedRing | null;
   let dashboard: Dashboard | undefined;
   const open = () => openRing(settings, { serve: true, applyCapacity: settings.master });
   /** What the agent does once it has the ring, at start or when the database first answers. */
@@ -133,8 +134,8 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     );
     const containers = await openContainers(settings, log);
     if (containers) sources.push(containers);
-    const store = (ring as OpenedRing | null)?.store;
-    const endpoint = (ring as OpenedRing | null)?.embedded?.endpoint;
+    const store = ring?.store;
+    const endpoint = ring?.embedded?.endpoint;
     log.info(
       {
         ring: settings.tableName,
@@ -177,7 +178,7 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     }
   } finally {
     await dashboard?.close();
-    await (ring as OpenedRing | null)?.close();
+    await ring?.close();
     log.flush();
   }
 }

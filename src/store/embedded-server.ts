@@ -168,8 +168,8 @@ class ClientConnection {
   /** Messages up to the next Sync or Query. */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  /** Exchanges ready to run, in order. */
-  readonly #ready: Buffer[] = [];
+  /** Exchanges ready to run, in order, with the type of the message that ends each. */
+  readonly #ready: { bytes: Buffer; last: number }[] = [];
   #running = false;
   #holding = false;
   #idleTimer: NodeJS.Timeout | null = null;
@@ -247,7 +247,7 @@ class ClientConnection {
     if (this.#pendingBytes > MAX_PENDING_BYTES) throw new Error('too much input without a Sync');
     // Sync, Query, FunctionCall and Flush are where the client waits for an answer.
     if (type === 0x53 || type === 0x51 || type === 0x46 || type === 0x48) {
-      this.#ready.push(Buffer.concat(this.#pending));
+      this.#ready.push({ bytes: Buffer.concat(this.#pending), last: type });
       this.#pending = [];
       this.#pendingBytes = 0;
     }
@@ -301,7 +301,7 @@ class ClientConnection {
     void (async () => {
       try {
         while (this.#ready.length > 0 && !this.#gone) {
-          const exchange = this.#ready.shift()!;
+          const { bytes: exchange, last } = this.#ready.shift()!;
           this.#stopIdleTimer();
           await this.#gate.acquire(this);
           this.#holding = true;
@@ -313,7 +313,6 @@ class ClientConnection {
               },
             }),
           );
-          const last = exchange[this.#lastMessageStart(exchange)];
           const midExchange = last === 0x48; // a Flush: the client will go on with this exchange
           if (midExchange || this.#db.isInTransaction()) {
             this.#startIdleTimer();
@@ -329,16 +328,6 @@ class ClientConnection {
       }
       this.#pump();
     })();
-  }
-
-  #lastMessageStart(exchange: Buffer): number {
-    let at = 0;
-    let last = 0;
-    while (at < exchange.length) {
-      last = at;
-      at += 1 + exchange.readInt32BE(at + 1);
-    }
-    return last;
   }
 
   #startIdleTimer(): void {

@@ -37,21 +37,11 @@ export const PARAMS_PER_ROW = INPUT_COLUMNS.length;
  * first batch is one round trip.
  */
 export function writeSql(names: RingNames, sequence: string, rows: number, register: boolean): string {
-  const table = quoteIdent(names.table);
-  const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
   const types = INPUT_COLUMNS.map((c) => columnShape(c).type);
   const tuples = Array.from(
     { length: rows },
     (_, r) => `(${types.map((type, k) => `$${r * PARAMS_PER_ROW + k + 1}::${type}`).join(', ')})`,
   );
-  // Columns with a DEFAULT in the spec get it when the writer leaves them out.
-  const values = INPUT_COLUMNS.map((c) => {
-    const def = columnShape(c).default;
-    const ref = `u.${quoteIdent(c.name)}`;
-    return def === null ? ref : `COALESCE(${ref}, ${def}) AS ${quoteIdent(c.name)}`;
-  });
-  const allCols = ['"id"', '"slot"', ...inputs];
-  const updates = allCols.filter((c) => c !== '"slot"').map((c) => `${c} = EXCLUDED.${c}`);
   const first = rows * PARAMS_PER_ROW + 1;
   const registration = register
     ? `WITH registered AS (
@@ -60,13 +50,31 @@ export function writeSql(names: RingNames, sequence: string, rows: number, regis
   ON CONFLICT DO NOTHING)
 `
     : '';
-  return `${registration}INSERT INTO ${table} AS r (${allCols.join(', ')})
+  const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+  return `${registration}${ringInsert(names, sequence, `(VALUES ${tuples.join(',\n')}) AS x(${inputs})`)}`;
+}
+
+/**
+ * The ring's INSERT … ON CONFLICT over `source`, a FROM item that yields the batch's rows in order
+ * with the INPUT_COLUMNS as its columns: each row takes n = nextval and slot (n − 1) mod capacity.
+ */
+function ringInsert(names: RingNames, sequence: string, source: string): string {
+  const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
+  // Columns with a DEFAULT in the spec get it when the writer leaves them out.
+  const values = INPUT_COLUMNS.map((c) => {
+    const def = columnShape(c).default;
+    const ref = `u.${quoteIdent(c.name)}`;
+    return def === null ? ref : `COALESCE(${ref}, ${def}) AS ${quoteIdent(c.name)}`;
+  });
+  const allCols = ['"id"', '"slot"', ...inputs];
+  const updates = allCols.filter((c) => c !== '"slot"').map((c) => `${c} = EXCLUDED.${c}`);
+  return `INSERT INTO ${quoteIdent(names.table)} AS r (${allCols.join(', ')})
 SELECT DISTINCT ON (w.slot) w.*
   FROM (SELECT u.n AS id,
                ((u.n - 1) % (SELECT capacity FROM ${quoteIdent(names.meta)}))::integer AS slot,
                ${values.join(', ')}
           FROM (SELECT nextval(${quoteLiteral(sequence)}::regclass) AS n, x.*
-                  FROM (VALUES ${tuples.join(',\n')}) AS x(${inputs.join(', ')})) u) w
+                  FROM ${source}) u) w
  ORDER BY w.slot, w.id DESC
 ON CONFLICT ("slot") DO UPDATE SET ${updates.join(', ')}
  WHERE r."id" < EXCLUDED."id"
@@ -85,30 +93,17 @@ RETURNING r."id"`;
  * little more than the prepared statement did.
  */
 export function writeFunctionBody(names: RingNames, sequence: string): string {
-  const table = quoteIdent(names.table);
-  const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
-  const values = INPUT_COLUMNS.map((c, i) => {
-    const shape = columnShape(c);
+  const columns = INPUT_COLUMNS.map((c, i) => {
+    const type = columnShape(c).type;
     // ->> gives SQL NULL for a JSON null, and the text the cast reads for everything else.
-    const ref = shape.type === 'text' ? `(e.v->>${i})` : `(e.v->>${i})::${shape.type}`;
-    return `${shape.default === null ? ref : `COALESCE(${ref}, ${shape.default})`} AS ${quoteIdent(c.name)}`;
+    const ref = type === 'text' ? `(e.v->>${i})` : `(e.v->>${i})::${type}`;
+    return `${ref} AS ${quoteIdent(c.name)}`;
   });
-  const allCols = ['"id"', '"slot"', ...inputs];
-  const updates = allCols.filter((c) => c !== '"slot"').map((c) => `${c} = EXCLUDED.${c}`);
+  const source = `(SELECT ${columns.join(', ')} FROM jsonb_array_elements(ringmon_rows) AS e(v)) AS x`;
   return `
 BEGIN
   RETURN QUERY
-  INSERT INTO ${table} AS r (${allCols.join(', ')})
-  SELECT DISTINCT ON (w.slot) w.*
-    FROM (SELECT u.n AS id,
-                 ((u.n - 1) % (SELECT capacity FROM ${quoteIdent(names.meta)}))::integer AS slot,
-                 ${inputs.join(', ')}
-            FROM (SELECT nextval(${quoteLiteral(sequence)}::regclass) AS n, ${values.join(', ')}
-                    FROM jsonb_array_elements(ringmon_rows) AS e(v)) u) w
-   ORDER BY w.slot, w.id DESC
-  ON CONFLICT ("slot") DO UPDATE SET ${updates.join(', ')}
-   WHERE r."id" < EXCLUDED."id"
-  RETURNING r."id";
+${ringInsert(names, sequence, source)};
 END
 `;
 }

@@ -3,7 +3,34 @@
  * `nodes` hosts, each writing one host row and `containers` container rows per tick, one tick per
  * second. The benchmark uses it for its 1M-row ring; the read tests for a smaller one.
  */
+import type { SampleInput } from '../../src/columns.js';
 import { INPUT_COLUMNS, quoteIdent } from '../../src/store/schema.js';
+
+/**
+ * An agent's tick as the benches write it: one host row and ten container rows of `node`, every
+ * metric filled with values that change with `k`.
+ */
+export function agentTick(node: string, k: number, sampleTime: number): SampleInput[] {
+  const rows: SampleInput[] = [];
+  for (let c = 0; c <= 10; c++) {
+    const row: Record<string, unknown> = {
+      sample_time: sampleTime,
+      // Set, not left to the column default, so that plain INSERTs store the same rows.
+      master_flag: false,
+      node_flag: c === 0,
+      node_name: node,
+      container_name: c === 0 ? null : `container-${c}`,
+      source: 'bench',
+      interval_seconds: 1,
+    };
+    for (const col of INPUT_COLUMNS) {
+      if (col.scope === 'identity') continue;
+      row[col.name] = col.ts === 'integer' ? (k * 7 + c) % 4096 : ((k * 13 + c) % 1000) / 10;
+    }
+    rows.push(row as SampleInput);
+  }
+  return rows;
+}
 
 export interface Fleet {
   rows: number;

@@ -6,7 +6,7 @@
  * Run as root, the servers run as the `postgres` OS user (initdb and postgres refuse root, pgbouncer
  * switches with -u). `serversUnavailable` says why they cannot run here (null when they can).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process';
 import {
   chownSync,
   closeSync,
@@ -320,6 +320,49 @@ function childEnv(): NodeJS.ProcessEnv {
   return { ...process.env, LANG: 'C', LC_ALL: 'C' };
 }
 
+/**
+ * Starts a server process with its output in `log`, tracked for the exit hook, and waits until
+ * `ready.sql` answers on `ready.url`. 'port taken' when it died because another process had its
+ * port (the caller tries another); any other failure removes `dir` and throws with the log's end.
+ */
+async function startProcess(o: {
+  what: string;
+  command: string;
+  args: string[];
+  options: SpawnOptions;
+  quickSignal: NodeJS.Signals;
+  dir: string;
+  log: string;
+  port: number;
+  ready: { url: string; sql: string };
+  portTaken: RegExp;
+  lastAttempt: boolean;
+}): Promise<{ pid: number; exit: ReturnType<typeof watchExit>; tracked: Tracked } | 'port taken'> {
+  const logFd = openSync(o.log, 'a');
+  chownToRunner(o.log);
+  const child = spawn(o.command, o.args, { ...o.options, stdio: ['ignore', logFd, logFd], cwd: o.dir });
+  closeSync(logFd);
+  // A forgotten server must not keep Node alive; the exit hook still stops it.
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) {
+    rmSync(o.dir, { recursive: true, force: true });
+    throw new Error(`could not spawn ${o.what}`);
+  }
+  const exit = watchExit(child);
+  const tracked: Tracked = { quickSignal: o.quickSignal, pid, dir: o.dir, exited: exit.exited };
+  track(tracked);
+  const ready = await waitReady(o.ready.url, o.ready.sql, exit.exited);
+  if (ready === true) return { pid, exit, tracked };
+  signal(pid, 'SIGKILL');
+  await exit.done;
+  const logText = tail(o.log);
+  live.delete(tracked);
+  if (o.portTaken.test(logText) && !o.lastAttempt) return 'port taken';
+  rmSync(o.dir, { recursive: true, force: true });
+  throw new Error(`${o.what} on port ${o.port} did not start (${ready}); its log ends:\n${logText}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
@@ -397,36 +440,22 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Private
     const port = await freePort();
     const args = ['-D', data, '-c', `port=${port}`, '-c', `unix_socket_directories=${dir}`];
     for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-    const logFd = openSync(log, 'a');
-    chownToRunner(log);
-    const child = spawn(path.join(PG_BIN, 'postgres'), args, {
-      ...runnerIds(),
-      env: childEnv(),
-      stdio: ['ignore', logFd, logFd],
-      cwd: dir,
-    });
-    closeSync(logFd);
-    // A forgotten server must not keep Node alive; the exit hook still stops it.
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error('could not spawn postgres');
-    }
-    const exit = watchExit(child);
-    const tracked: Tracked = { quickSignal: 'SIGQUIT', pid, dir, exited: exit.exited };
-    track(tracked);
     const url = `postgresql://postgres@${HOST}:${port}/postgres`;
-    const ready = await waitReady(url, 'SELECT 1', exit.exited);
-    if (ready !== true) {
-      signal(pid, 'SIGKILL');
-      await exit.done;
-      const logText = tail(log);
-      live.delete(tracked);
-      if (/could not bind|already in use/i.test(logText) && attempt < PORT_ATTEMPTS) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`postgres on port ${port} did not start (${ready}); its log ends:\n${logText}`);
-    }
+    const started = await startProcess({
+      what: 'postgres',
+      command: path.join(PG_BIN, 'postgres'),
+      args,
+      options: { ...runnerIds(), env: childEnv() },
+      quickSignal: 'SIGQUIT',
+      dir,
+      log,
+      port,
+      ready: { url, sql: 'SELECT 1' },
+      portTaken: /could not bind|already in use/i,
+      lastAttempt: attempt >= PORT_ATTEMPTS,
+    });
+    if (started === 'port taken') continue;
+    const { pid, exit, tracked } = started;
     let stopping: Promise<void> | undefined;
     const finish = async (sig: NodeJS.Signals, timeoutMs: number) => {
       const children = childPids(pid);
@@ -574,39 +603,28 @@ export async function startPgbouncer(opts: BouncerOptions): Promise<PrivateBounc
     ].join('\n');
     await writeFile(ini, text);
     chownToRunner(ini);
-    const logFd = openSync(log, 'a');
-    chownToRunner(log);
     // Raise, never lower, the limit; only root may pass the hard limit, anyone else gets up to it.
     const script =
       '[ "$(ulimit -n)" -ge "$1" ] || ulimit -n "$1" 2>/dev/null || ulimit -n hard; shift; exec "$@"';
     const asUser = RUN_AS !== null && RUN_AS !== 'missing' ? ['-u', RUN_AS.name] : [];
-    const child = spawn('bash', ['-c', script, 'bash', String(nofile), PGBOUNCER, ...asUser, ini], {
-      stdio: ['ignore', logFd, logFd],
-      cwd: dir,
-    });
-    closeSync(logFd);
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error('could not spawn pgbouncer');
-    }
-    const exit = watchExit(child);
-    const tracked: Tracked = { quickSignal: 'SIGTERM', pid, dir, exited: exit.exited };
-    track(tracked);
     const url = (database = 'postgres', user = users[0] ?? 'postgres') =>
       `postgresql://${user}@${HOST}:${port}/${database}`;
-    // The admin console answers even before any server connection is made; it knows only SHOW.
-    const ready = await waitReady(url('pgbouncer'), 'SHOW VERSION', exit.exited);
-    if (ready !== true) {
-      signal(pid, 'SIGKILL');
-      await exit.done;
-      const logText = tail(log);
-      live.delete(tracked);
-      if (/already in use|bind/i.test(logText) && attempt < PORT_ATTEMPTS) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`pgbouncer on port ${port} did not start (${ready}); its log ends:\n${logText}`);
-    }
+    const started = await startProcess({
+      what: 'pgbouncer',
+      command: 'bash',
+      args: ['-c', script, 'bash', String(nofile), PGBOUNCER, ...asUser, ini],
+      options: {},
+      quickSignal: 'SIGTERM',
+      dir,
+      log,
+      port,
+      // The admin console answers even before any server connection is made; it knows only SHOW.
+      ready: { url: url('pgbouncer'), sql: 'SHOW VERSION' },
+      portTaken: /already in use|bind/i,
+      lastAttempt: attempt >= PORT_ATTEMPTS,
+    });
+    if (started === 'port taken') continue;
+    const { pid, exit, tracked } = started;
     let stopping: Promise<void> | undefined;
     return {
       host: HOST,
