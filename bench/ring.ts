@@ -234,7 +234,7 @@ async function serverCells(): Promise<Cell[]> {
         for (const batch of BATCHES) {
           const values = valuesSql(appendName, batch);
           // The ring's statement as RingStore builds it for a batch whose pairs are registered.
-          const ringSql = writeSql(names, sequence, batch, false);
+          const ringSql = writeSql(names, sequence, batch, false, true);
           const appendWrite = (prepared: boolean) => (w: number, rows: SampleInput[]) => {
             const params: unknown[] = [];
             for (const v of toRowValues(rows, true)) params.push(nextSlot++, ...v);

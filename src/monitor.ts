@@ -6,7 +6,7 @@ import { sampleHost } from './collect/host.js';
 import type { SampleInput, SampleRow } from './columns.js';
 import { DEFAULTS } from './defaults.js';
 import { nodeRow } from './rows.js';
-import { type RingState, RingStore } from './store/ring.js';
+import { type ResizeResult, type RingState, RingStore } from './store/ring.js';
 import type { RingDb } from './store/sql-client.js';
 
 /** Options of {@link ResourceMonitor.open}: the spec's constructor parameters. */
@@ -126,9 +126,9 @@ export class ResourceMonitor {
     });
   }
 
-  /** Changes the ring's capacity, keeping the newest rows. */
-  setCapacity(capacity: number): Promise<void> {
-    return this.store.setCapacity(capacity);
+  /** Changes the ring's capacity, keeping the newest rows (and its node share, see RingStore). */
+  setCapacity(capacity: number, options: { nodeShare?: number | null } = {}): Promise<ResizeResult> {
+    return this.store.setCapacity(capacity, options);
   }
 
   /** Deletes rows older than `keepHours` (default 24) and returns how many. */

@@ -18,6 +18,11 @@ export type RingStoreErrorCode =
   | 'schema-mismatch'
   /** The ring's metadata is missing or inconsistent (someone changed it by hand). */
   | 'ring-state'
+  /**
+   * A ring shared out per node has no share for this node yet: every share belongs to a node that
+   * wrote within the hour. It passes when one goes quiet or the ring is resized.
+   */
+  | 'no-share'
   /** The store was closed. */
   | 'closed'
   /** Any other error the database reported. */
@@ -95,7 +100,7 @@ const PASSING_SQLSTATES = new Set(['25006', '40001', '40P01', '53100', '53200', 
  */
 export function isPassing(err: unknown): boolean {
   if (!(err instanceof RingStoreError)) return false;
-  if (err.code === 'connect' || err.code === 'connection-lost') return true;
+  if (err.code === 'connect' || err.code === 'connection-lost' || err.code === 'no-share') return true;
   if (err.code !== 'database') return false;
   const code = asDriverError(err.cause).code;
   return (

@@ -9,6 +9,8 @@ export { RingStoreError, type RingStoreErrorCode } from './errors.js';
 export {
   type LatestSample,
   type RecentQuery,
+  type ResizeResult,
+  type RingLayout,
   type RingState,
   RingStore,
   type RingStoreOptions,

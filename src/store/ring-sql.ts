@@ -34,9 +34,17 @@ export const PARAMS_PER_ROW = INPUT_COLUMNS.length;
  * array parameter per column, whose parsing cost the server more than the ring logic itself), each
  * row taking n = nextval and slot (n − 1) mod capacity. With `register`, the batch's
  * (node, container) pairs go into the groups table in the same statement, so that even a writer's
- * first batch is one round trip.
+ * first batch is one round trip. With `shareColumn` (the metadata can say the ring is shared out
+ * per node), the statement stores nothing in such a ring: its slot comes out NULL and the
+ * statement fails on slot's NOT NULL, because only the write function knows the shares.
  */
-export function writeSql(names: RingNames, sequence: string, rows: number, register: boolean): string {
+export function writeSql(
+  names: RingNames,
+  sequence: string,
+  rows: number,
+  register: boolean,
+  shareColumn: boolean,
+): string {
   const types = INPUT_COLUMNS.map((c) => columnShape(c).type);
   const tuples = Array.from(
     { length: rows },
@@ -45,20 +53,41 @@ export function writeSql(names: RingNames, sequence: string, rows: number, regis
   const first = rows * PARAMS_PER_ROW + 1;
   const registration = register
     ? `WITH registered AS (
-  INSERT INTO ${quoteIdent(names.groups)} (node_name, container_name)
-  SELECT * FROM unnest($${first}::text[], $${first + 1}::text[])
-  ON CONFLICT DO NOTHING)
+  ${registerPairsSql(names, `$${first}`, `$${first + 1}`)})
 `
     : '';
   const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
-  return `${registration}${ringInsert(names, sequence, `(VALUES ${tuples.join(',\n')}) AS x(${inputs})`)}`;
+  const capacity = `(SELECT capacity FROM ${quoteIdent(names.meta)}${shareColumn ? ' WHERE node_share IS NULL' : ''})`;
+  return `${registration}${ringInsert(names, sequence, `(VALUES ${tuples.join(',\n')}) AS x(${inputs})`, {
+    slot: `((u.n - 1) % ${capacity})::integer`,
+  })}`;
+}
+
+function registerPairsSql(names: RingNames, nodes: string, containers: string): string {
+  return `INSERT INTO ${quoteIdent(names.groups)} (node_name, container_name)
+  SELECT * FROM unnest(${nodes}::text[], ${containers}::text[])
+  ON CONFLICT DO NOTHING`;
+}
+
+/** Registers (node, container) pairs on their own: $1 the nodes, $2 the containers ('' for hosts). */
+export function registerSql(names: RingNames): string {
+  return registerPairsSql(names, '$1', '$2');
+}
+
+/** Where the rows of {@link ringInsert} go: the slot expression over `u`, and what `u` is. */
+interface Placement {
+  /** The slot of row `u` (u.n is its id). */
+  slot: string;
+  /** The FROM item `u`, given the rows' source; by default each row with n = nextval first. */
+  numbered?: (source: string, nextval: string) => string;
 }
 
 /**
  * The ring's INSERT … ON CONFLICT over `source`, a FROM item that yields the batch's rows in order
- * with the INPUT_COLUMNS as its columns: each row takes n = nextval and slot (n − 1) mod capacity.
+ * with the INPUT_COLUMNS as its columns: each row takes n = nextval as its id and the slot the
+ * placement gives it.
  */
-function ringInsert(names: RingNames, sequence: string, source: string): string {
+function ringInsert(names: RingNames, sequence: string, source: string, placement: Placement): string {
   const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name));
   // Columns with a DEFAULT in the spec get it when the writer leaves them out.
   const values = INPUT_COLUMNS.map((c) => {
@@ -68,18 +97,24 @@ function ringInsert(names: RingNames, sequence: string, source: string): string 
   });
   const allCols = ['"id"', '"slot"', ...inputs];
   const updates = allCols.filter((c) => c !== '"slot"').map((c) => `${c} = EXCLUDED.${c}`);
+  const nextval = `nextval(${quoteLiteral(sequence)}::regclass)`;
+  const numbered = placement.numbered?.(source, nextval) ?? `(SELECT ${nextval} AS n, x.* FROM ${source}) u`;
   return `INSERT INTO ${quoteIdent(names.table)} AS r (${allCols.join(', ')})
 SELECT DISTINCT ON (w.slot) w.*
   FROM (SELECT u.n AS id,
-               ((u.n - 1) % (SELECT capacity FROM ${quoteIdent(names.meta)}))::integer AS slot,
+               ${placement.slot} AS slot,
                ${values.join(', ')}
-          FROM (SELECT nextval(${quoteLiteral(sequence)}::regclass) AS n, x.*
-                  FROM ${source}) u) w
+          FROM ${numbered}) w
  ORDER BY w.slot, w.id DESC
 ON CONFLICT ("slot") DO UPDATE SET ${updates.join(', ')}
  WHERE r."id" < EXCLUDED."id"
 RETURNING r."id"`;
 }
+
+/** A node that has written nothing for this long gives its share to a newcomer when none is free. */
+export const SHARE_IDLE_SECONDS = 3600;
+/** The SQLSTATE the write function raises when a node finds no share (ours: class RM). */
+export const NO_SHARE_SQLSTATE = 'RM001';
 
 /**
  * The body of the ring's write function: the statement of {@link writeSql} with the batch as one
@@ -91,27 +126,128 @@ RETURNING r."id"`;
  * the server's CPU of the prepared one (measured 190–290 against 70–105 µs a row). PL/pgSQL caches
  * the plan of its statements in whichever session runs it, invisibly to clients, so the call costs
  * little more than the prepared statement did.
+ *
+ * With `shareColumn`, the function also writes rings shared out per node (metadata node_share set):
+ * each node of the batch takes the lock on its row of the shares table (in name order, so that two
+ * batches cannot deadlock), counts its rows into it, and its rows go to the slots after the ones
+ * it wrote last, within its own share. The lock serialises the writers of one node, so a share is
+ * written in order and keeps exactly its newest rows. A node without a share takes a free one, or
+ * else the share of the node that has been silent longest, if that is over SHARE_IDLE_SECONDS;
+ * claims are serialised by a transaction-scoped advisory lock, taken before any share row.
  */
-export function writeFunctionBody(names: RingNames, sequence: string): string {
+export function writeFunctionBody(names: RingNames, sequence: string, shareColumn = false): string {
+  const ord = 'ringmon_ord';
   const columns = INPUT_COLUMNS.map((c, i) => {
     const type = columnShape(c).type;
     // ->> gives SQL NULL for a JSON null, and the text the cast reads for everything else.
     const ref = type === 'text' ? `(e.v->>${i})` : `(e.v->>${i})::${type}`;
     return `${ref} AS ${quoteIdent(c.name)}`;
   });
-  const source = `(SELECT ${columns.join(', ')} FROM jsonb_array_elements(ringmon_rows) AS e(v)) AS x`;
-  return `
+  const meta = quoteIdent(names.meta);
+  const source = `(SELECT ${columns.join(', ')}, e.o AS ${ord}
+          FROM jsonb_array_elements(ringmon_rows) WITH ORDINALITY AS e(v, o)) AS x`;
+  // In a ring that can be shared out, the pool's slot is NULL once it is (see writeSql): a resize
+  // to shares that this write waited for then fails it, and the store writes it again.
+  const pool = ringInsert(names, sequence, source, {
+    slot: `((u.n - 1) % (SELECT capacity FROM ${meta}${shareColumn ? ' WHERE node_share IS NULL' : ''}))::integer`,
+  });
+  if (!shareColumn) {
+    return `
 BEGIN
   RETURN QUERY
-${ringInsert(names, sequence, source)};
+${pool};
+END
+`;
+  }
+  const shares = quoteIdent(names.shares);
+  const nodeAt = INPUT_COLUMNS.findIndex((c) => c.name === 'node_name');
+  const shared = ringInsert(names, sequence, source, {
+    slot: `(u.share_index::bigint * v_share_rows + (u.share_base + u.k - 1) % v_share_rows)::integer`,
+    // Ids ascend in the batch's order within each node, so "newest" is "highest id" in a share too.
+    numbered: (src, nextval) => `(SELECT ${nextval} AS n, y.* FROM (
+                  SELECT row_number() OVER (PARTITION BY x.node_name ORDER BY x.${ord}) AS k,
+                         p.share_index, p.share_base, x.*
+                    FROM ${src}
+                    JOIN unnest(v_nodes, v_indexes, v_bases) AS p(node_name, share_index, share_base)
+                      ON p.node_name = x.node_name) y
+                 ORDER BY y.${ord}) u`,
+  });
+  return `
+DECLARE
+  v_share_rows integer;
+  v_share_count integer;
+  v_nodes text[];
+  v_counts integer[];
+  v_indexes integer[] := '{}';
+  v_bases bigint[] := '{}';
+  v_claiming boolean;
+  v_index integer;
+  v_base bigint;
+BEGIN
+  SELECT m.node_share INTO v_share_rows FROM ${meta} m;
+  IF v_share_rows IS NOT NULL THEN
+    -- A resize holds the shares table while it moves them: wait for it, then read what it set.
+    LOCK TABLE ${shares} IN ROW EXCLUSIVE MODE;
+    SELECT m.node_share, m.capacity / m.node_share INTO v_share_rows, v_share_count FROM ${meta} m;
+  END IF;
+  IF v_share_rows IS NULL THEN
+    RETURN QUERY
+${pool};
+    RETURN;
+  END IF;
+  SELECT array_agg(b.node_name ORDER BY b.node_name COLLATE "C"), array_agg(b.n_rows ORDER BY b.node_name COLLATE "C")
+    INTO v_nodes, v_counts
+    FROM (SELECT e.v->>${nodeAt} AS node_name, count(*)::integer AS n_rows
+            FROM jsonb_array_elements(ringmon_rows) AS e(v) GROUP BY 1) b;
+  IF v_nodes IS NULL THEN
+    RETURN;
+  END IF;
+  v_claiming := EXISTS (SELECT 1 FROM unnest(v_nodes) AS b(node_name)
+                         WHERE NOT EXISTS (SELECT 1 FROM ${shares} s WHERE s.node_name = b.node_name));
+  IF v_claiming THEN
+    PERFORM pg_advisory_xact_lock(hashtext('ringmon share'), hashtext(${quoteLiteral(names.table)}));
+  END IF;
+  FOR i IN 1 .. array_length(v_nodes, 1) LOOP
+    UPDATE ${shares} s SET written = s.written + v_counts[i], last_write = now()
+     WHERE s.node_name = v_nodes[i]
+     RETURNING s.share_index, s.written - v_counts[i] INTO v_index, v_base;
+    IF NOT FOUND THEN
+      IF NOT v_claiming THEN
+        RAISE EXCEPTION 'the share of node % went to another node during this write', v_nodes[i]
+          USING ERRCODE = '40001', HINT = 'retry the write';
+      END IF;
+      SELECT f.idx INTO v_index FROM generate_series(0, v_share_count - 1) AS f(idx)
+       WHERE NOT EXISTS (SELECT 1 FROM ${shares} s WHERE s.share_index = f.idx)
+       ORDER BY f.idx LIMIT 1;
+      IF v_index IS NULL THEN
+        DELETE FROM ${shares} s
+         WHERE s.node_name = (SELECT q.node_name FROM ${shares} q
+                               WHERE q.last_write < now() - interval '${SHARE_IDLE_SECONDS} seconds'
+                               ORDER BY q.last_write LIMIT 1)
+        RETURNING s.share_index INTO v_index;
+      END IF;
+      IF v_index IS NULL THEN
+        RAISE EXCEPTION 'ring ${names.table} has no share left for node %: all % shares of % rows belong to nodes that wrote within the last hour', v_nodes[i], v_share_count, v_share_rows
+          USING ERRCODE = '${NO_SHARE_SQLSTATE}',
+                HINT = 'raise the capacity or lower the node share (ringmon resize); a share also frees up an hour after its node stops';
+      END IF;
+      INSERT INTO ${shares} (node_name, share_index, written, last_write)
+      VALUES (v_nodes[i], v_index, v_counts[i], now());
+      v_base := 0;
+    END IF;
+    v_indexes := v_indexes || v_index;
+    v_bases := v_bases || v_base;
+  END LOOP;
+  RETURN QUERY
+${shared};
 END
 `;
 }
 
 /** Creates (or brings up to date) the write function. */
-export function createWriteFunctionSql(names: RingNames, sequence: string): string {
+export function createWriteFunctionSql(names: RingNames, sequence: string, shareColumn = false): string {
   return `CREATE OR REPLACE FUNCTION ${quoteIdent(names.writeFunction)}(ringmon_rows jsonb)
-RETURNS SETOF bigint LANGUAGE plpgsql AS $ringmon$${writeFunctionBody(names, sequence)}$ringmon$`;
+RETURNS SETOF bigint LANGUAGE plpgsql AS $ringmon$${writeFunctionBody(names, sequence, shareColumn)}$ringmon$`;
 }
 
 /** One batch through the write function: one parameter, the rows as JSON. */
@@ -260,4 +396,57 @@ export function refreshGroupsSql(names: RingNames): string[] {
                                      AND c.node_name = p.node_name AND c.container_name = p.container_name)
             END`,
   ];
+}
+
+/**
+ * Lays a ring out in per-node shares of `shareRows` rows, `shareCount` shares in all (capacity ÷
+ * share), under the resize's EXCLUSIVE locks: the nodes that wrote last keep a share each (the
+ * others' rows go), each keeps its newest `shareRows` rows, laid out oldest first from its share's
+ * first slot. Rows park on negative slots first, because UNIQUE (slot) is checked row by row.
+ * {@link rebuildSharesSql} then makes the shares table match.
+ */
+export function shareLayoutSql(names: RingNames, shareCount: number, shareRows: number): Statement[] {
+  const t = quoteIdent(names.table);
+  const placed = `SELECT r.id, (n.share_index::bigint * $1 + row_number() OVER (PARTITION BY r.node_name ORDER BY r.id) - 1)::integer AS slot
+                    FROM ${t} r JOIN (${rankedNodes(t)}) n ON n.node_name = r.node_name`;
+  return [
+    {
+      sql: `DELETE FROM ${t} r USING (${rankedNodes(t)}) n
+             WHERE n.node_name = r.node_name AND n.share_index >= $1::integer`,
+      params: [shareCount],
+    },
+    {
+      sql: `DELETE FROM ${t} r USING (SELECT id, row_number() OVER (PARTITION BY node_name ORDER BY id DESC) AS newer
+                                        FROM ${t}) k
+             WHERE r.id = k.id AND k.newer > $1::integer`,
+      params: [shareRows],
+    },
+    {
+      sql: `UPDATE ${t} r SET slot = -1 - r.slot FROM (${placed}) k WHERE r.id = k.id AND r.slot <> k.slot`,
+      params: [shareRows],
+    },
+    {
+      sql: `UPDATE ${t} r SET slot = k.slot FROM (${placed}) k WHERE r.id = k.id AND r.slot <> k.slot`,
+      params: [shareRows],
+    },
+  ];
+}
+
+/** The nodes by their newest row, newest first, numbered from 0: the share each one gets. */
+function rankedNodes(t: string): string {
+  return `SELECT node_name, (row_number() OVER (ORDER BY max(id) DESC) - 1)::integer AS share_index
+            FROM ${t} GROUP BY node_name`;
+}
+
+/**
+ * Fills the emptied shares table from a ring laid out by {@link shareLayoutSql}: each node's share
+ * index and the rows it holds, and the last write the table had for it ($1 nodes, $2 times).
+ */
+export function rebuildSharesSql(names: RingNames): string {
+  const t = quoteIdent(names.table);
+  return `INSERT INTO ${quoteIdent(names.shares)} (node_name, share_index, written, last_write)
+SELECT n.node_name, n.share_index, (SELECT count(*) FROM ${t} r WHERE r.node_name = n.node_name),
+       coalesce(o.last_write, now())
+  FROM (${rankedNodes(t)}) n
+  LEFT JOIN unnest($1::text[], $2::timestamptz[]) AS o(node_name, last_write) ON o.node_name = n.node_name`;
 }

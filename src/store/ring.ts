@@ -26,19 +26,26 @@ import {
   callWriteSql,
   createWriteFunctionSql,
   latestSql,
+  NO_SHARE_SQLSTATE,
+  rebuildSharesSql,
   recentSql,
   refreshGroupsSql,
+  registerSql,
   sampleRowFromValues,
+  shareLayoutSql,
   writeFunctionBody,
   writeSql,
 } from './ring-sql.js';
 import { toRowValues } from './rows.js';
 import {
+  addNodeShareColumnSql,
   createGroupsSql,
   createIndexSql,
   createMetaSql,
+  createSharesSql,
   createTableSql,
   existingIndexes,
+  MAX_CAPACITY,
   quoteIdent,
   quoteLiteral,
   type RingNames,
@@ -69,6 +76,15 @@ export interface RingStoreOptions {
    */
   capacityMode?: 'apply' | 'adopt';
   /**
+   * Rows each node keeps, when the ring is shared out per node: every node (its host rows and its
+   * containers' rows) writes into a share of its own, so a noisy node overwrites only its own
+   * oldest rows and a quiet node keeps its history. capacity ÷ nodeShare nodes fit; a newcomer
+   * beyond that gets the share of a node silent for an hour, or waits (its writes fail with
+   * code 'no-share', which an agent buffers through). `null` makes the ring one pool again (the
+   * spec's ring). Applied like `capacity` (capacityMode); without it, the ring's own setting holds.
+   */
+  nodeShare?: number | null;
+  /**
    * Create the table UNLOGGED: no WAL, so writes are cheaper, but PostgreSQL empties the table
    * after a crash or an unclean shutdown. For an existing table, a value that does not match is an error.
    */
@@ -85,6 +101,18 @@ export interface RingStoreOptions {
   now?: () => number;
   /** Connection settings for a db the store opens itself. */
   connection?: OpenSqlClientOptions;
+}
+
+export interface ResizeResult {
+  /** Rows the new layout had no room for (the oldest ones, or a node's beyond its share). */
+  dropped: number;
+}
+
+/** How the ring's slots are used: one pool, or a share per node. */
+export interface RingLayout {
+  capacity: number;
+  /** Rows each node keeps; null when every node writes into one pool. */
+  nodeShare: number | null;
 }
 
 export interface WriteResult {
@@ -117,6 +145,10 @@ export interface RingState {
   target: string;
   unlogged: boolean;
   capacity: number;
+  /** Rows each node keeps when the ring is shared out per node; null when it is one pool. */
+  nodeShare: number | null;
+  /** With nodeShare: the shares the capacity holds (capacity ÷ nodeShare) and how many nodes hold one. */
+  shares: { total: number; held: number } | null;
   /** Rows in the table now (≤ capacity). */
   rowsUsed: number;
   /** Id of the last write handed out (0 before the first). */
@@ -182,6 +214,7 @@ async function ensureSchema(
   adopted: boolean;
   groupsMissing: boolean;
   writeFunction: boolean;
+  shareColumn: boolean;
 }> {
   const table = quoteIdent(names.table);
   // Two agents starting at once: the second waits here, then finds the table the first created.
@@ -261,6 +294,7 @@ async function ensureSchema(
   ]);
   const groupsMissing = !groups.rows[0]?.present;
   if (groupsMissing) await tx.query(createGroupsSql(names));
+  const shareColumn = await ensureNodeShareColumn(tx, names);
   const seq = await tx.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [
     table,
     'id',
@@ -277,8 +311,28 @@ async function ensureSchema(
     created,
     adopted,
     groupsMissing: groupsMissing && !created,
-    writeFunction: await ensureWriteFunction(tx, names, sequence),
+    writeFunction: await ensureWriteFunction(tx, names, sequence, shareColumn),
+    shareColumn,
   };
+}
+
+/**
+ * Whether the metadata has its node_share column; a ring made before shares existed gets it here
+ * when this role owns the metadata table (a nullable column: the server changes only its catalog).
+ */
+async function ensureNodeShareColumn(tx: SqlQueryable, names: RingNames): Promise<boolean> {
+  const found = await tx.query<{ present: boolean; own: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute
+                     WHERE attrelid = c.oid AND attname = 'node_share' AND NOT attisdropped) AS present,
+            pg_has_role(c.relowner, 'USAGE') AS own
+       FROM pg_class c WHERE c.oid = to_regclass($1)`,
+    [quoteIdent(names.meta)],
+  );
+  const meta = found.rows[0];
+  if (meta?.present) return true;
+  if (!meta?.own) return false;
+  await tx.query(addNodeShareColumnSql(names));
+  return true;
 }
 
 /**
@@ -286,8 +340,13 @@ async function ensureSchema(
  * CREATE on the schema, another owner's older function), and the ring then writes with a plain
  * statement, which costs the server more but works the same.
  */
-async function ensureWriteFunction(tx: SqlQueryable, names: RingNames, sequence: string): Promise<boolean> {
-  const body = writeFunctionBody(names, sequence);
+async function ensureWriteFunction(
+  tx: SqlQueryable,
+  names: RingNames,
+  sequence: string,
+  shareColumn: boolean,
+): Promise<boolean> {
+  const body = writeFunctionBody(names, sequence, shareColumn);
   const found = await tx.query<{ body: string; own: boolean }>(
     `SELECT p.prosrc AS body, pg_has_role(p.proowner, 'USAGE') AS own
        FROM pg_proc p WHERE p.oid = to_regprocedure($1)`,
@@ -303,7 +362,7 @@ async function ensureWriteFunction(tx: SqlQueryable, names: RingNames, sequence:
         )
       ).rows[0]?.ok === true;
   if (!allowed) return false;
-  await tx.query(createWriteFunctionSql(names, sequence));
+  await tx.query(createWriteFunctionSql(names, sequence, shareColumn));
   return true;
 }
 
@@ -332,6 +391,10 @@ export class RingStore {
   readonly #registered = new Map<string, number>();
   #lastSeenId = 0;
   #capacity: number;
+  #nodeShare: number | null;
+  /** Whether the metadata has node_share (the plain write then refuses a shared-out ring). */
+  readonly #shareColumn: boolean;
+  readonly #registerSql: string;
   #closed = false;
   #maintenance: Promise<void> | undefined;
   #lastVacuumError: string | null = null;
@@ -340,7 +403,8 @@ export class RingStore {
     db: SqlClient;
     names: RingNames;
     sequence: string;
-    capacity: number;
+    layout: RingLayout;
+    shareColumn: boolean;
     useNullForEmpty: boolean;
     vacuumEvery: number | false | undefined;
     now: () => number;
@@ -351,7 +415,10 @@ export class RingStore {
     this.#names = init.names;
     this.table = init.names.table;
     this.#sequence = init.sequence;
-    this.#capacity = init.capacity;
+    this.#capacity = init.layout.capacity;
+    this.#nodeShare = init.layout.nodeShare;
+    this.#shareColumn = init.shareColumn;
+    this.#registerSql = registerSql(init.names);
     this.#useNullForEmpty = init.useNullForEmpty;
     this.#vacuumEvery = init.vacuumEvery;
     this.#now = init.now;
@@ -381,6 +448,16 @@ export class RingStore {
         `capacityMode ${String(options.capacityMode)} must be 'apply' or 'adopt'`,
       );
     }
+    const wantedShare =
+      options.nodeShare === undefined || options.nodeShare === null
+        ? options.nodeShare
+        : validateNodeShare(options.nodeShare);
+    if (typeof wantedShare === 'number' && wantedCapacity !== undefined && wantedShare > wantedCapacity) {
+      throw new RingStoreError(
+        'bad-input',
+        `node share ${wantedShare} is larger than the capacity ${wantedCapacity}: a share is part of the capacity, so give a share of at most ${wantedCapacity} rows`,
+      );
+    }
     const every = options.vacuumEvery;
     if (every !== undefined && every !== false && (!Number.isInteger(every) || every < 1)) {
       throw new RingStoreError(
@@ -402,7 +479,8 @@ export class RingStore {
         db,
         names,
         sequence: schema.sequence,
-        capacity: await readCapacity(db, names),
+        layout: await readLayout(db, names),
+        shareColumn: schema.shareColumn,
         useNullForEmpty: options.useNullForEmpty ?? true,
         vacuumEvery: every,
         now: options.now ?? Date.now,
@@ -410,9 +488,11 @@ export class RingStore {
         writeFunction: schema.writeFunction,
       });
       const apply = options.capacityMode !== 'adopt';
-      if (schema.adopted || (apply && wantedCapacity !== undefined && wantedCapacity !== store.#capacity)) {
-        // Adopting lays the rows out in ring order; a different capacity resizes.
-        await store.#resize(apply ? (wantedCapacity ?? store.#capacity) : store.#capacity, schema.adopted);
+      const capacity = apply ? (wantedCapacity ?? store.#capacity) : store.#capacity;
+      const nodeShare = apply && wantedShare !== undefined ? wantedShare : store.#nodeShare;
+      if (schema.adopted || capacity !== store.#capacity || nodeShare !== store.#nodeShare) {
+        // Adopting lays the rows out in ring order; a different capacity or share resizes.
+        await store.#resize({ capacity, nodeShare }, schema.adopted);
       }
       if (schema.adopted || schema.groupsMissing) await store.refreshGroups();
       return store;
@@ -425,6 +505,11 @@ export class RingStore {
   /** The capacity as this store last read or set it. */
   get capacity(): number {
     return this.#capacity;
+  }
+
+  /** Rows each node keeps, as this store last read or set it; null when the ring is one pool. */
+  get nodeShare(): number | null {
+    return this.#nodeShare;
   }
 
   /**
@@ -449,20 +534,16 @@ export class RingStore {
     const fresh = this.#unregisteredPairs(rows);
     let res: { rows: { id: number }[] };
     try {
-      if (values.length <= MAX_ROWS_PER_STATEMENT) {
-        res = await this.#writeChunk(this.#db, values, fresh);
-      } else {
-        // PostgreSQL binds at most 65,535 parameters per statement: a long backlog goes in chunks,
-        // in one transaction, so that the batch is still stored whole or not at all.
-        res = await this.#db.transaction(async (tx) => {
-          const all: { id: number }[] = [];
-          for (let i = 0; i < values.length; i += MAX_ROWS_PER_STATEMENT) {
-            const chunk = values.slice(i, i + MAX_ROWS_PER_STATEMENT);
-            all.push(...(await this.#writeChunk(tx, chunk, i === 0 ? fresh : [])).rows);
-          }
-          return { rows: all };
-        });
-      }
+      res = await this.#writeValues(values, fresh).catch(async (err: unknown) => {
+        // The plain statement stores nothing in a ring someone shared out per node since we read
+        // its layout (its slot is NULL then): read the layout again and write the way it says.
+        if (!isNullSlot(err)) throw err;
+        const layout = await readLayout(this.#db, this.#names);
+        if (layout.nodeShare === null) throw err;
+        this.#capacity = layout.capacity;
+        this.#nodeShare = layout.nodeShare;
+        return this.#writeValues(values, fresh);
+      });
     } catch (err) {
       throw this.#writeError(rows.length, err);
     }
@@ -477,18 +558,44 @@ export class RingStore {
     return { written: ids.length, ids };
   }
 
-  #writeChunk(db: SqlQueryable, values: unknown[][], fresh: [string, string][]) {
+  async #writeValues(values: unknown[][], fresh: [string, string][]): Promise<{ rows: { id: number }[] }> {
+    if (this.#nodeShare !== null && this.#callWrite === null) {
+      throw new RingStoreError(
+        'ring-state',
+        `ring ${this.table} keeps a share per node, which only its write function ${this.#names.writeFunction} can write, and this role could not create that function: open the ring once as its owner (or grant CREATE on the schema)`,
+      );
+    }
+    if (values.length <= MAX_ROWS_PER_STATEMENT) return this.#writeChunk(this.#db, values, fresh);
+    // PostgreSQL binds at most 65,535 parameters per statement: a long backlog goes in chunks,
+    // in one transaction, so that the batch is still stored whole or not at all.
+    return this.#db.transaction(async (tx) => {
+      const all: { id: number }[] = [];
+      for (let i = 0; i < values.length; i += MAX_ROWS_PER_STATEMENT) {
+        const chunk = values.slice(i, i + MAX_ROWS_PER_STATEMENT);
+        all.push(...(await this.#writeChunk(tx, chunk, i === 0 ? fresh : [])).rows);
+      }
+      return { rows: all };
+    });
+  }
+
+  async #writeChunk(db: SqlQueryable, values: unknown[][], fresh: [string, string][]) {
     const register = fresh.length > 0;
+    const pairs = () => {
+      const sorted = [...fresh].sort((a, b) => (a[0] === b[0] ? compare(a[1], b[1]) : compare(a[0], b[0])));
+      return [sorted.map((p) => p[0]), sorted.map((p) => p[1])];
+    };
     // The usual batch: the rows as one JSON parameter to the write function, whose plan the
-    // server session keeps. A batch with pairs to register (a writer's first, and one a lap) takes
-    // the plain statement, which registers them in the same round trip.
-    if (this.#callWrite !== null && !register) {
+    // server session keeps. In a pooled ring, a batch with pairs to register (a writer's first,
+    // and one a lap) takes the plain statement, which registers them in the same round trip; a
+    // ring shared out per node registers them first, since only the function knows the shares.
+    if (this.#callWrite !== null && (!register || this.#nodeShare !== null)) {
+      if (register) await db.query(this.#registerSql, pairs());
       return db.query<{ id: number }>(this.#callWrite, [JSON.stringify(values)]);
     }
     const key = `${values.length}:${register}`;
     let sql = this.#writeSql.get(key);
     if (sql === undefined) {
-      sql = writeSql(this.#names, this.#sequence, values.length, register);
+      sql = writeSql(this.#names, this.#sequence, values.length, register, this.#shareColumn);
       // An agent writes one batch size; one catching up after outages writes many (a 500-row
       // text is 370 KB): keep a few, not every size ever seen.
       if (this.#writeSql.size >= 8) this.#writeSql.clear();
@@ -497,13 +604,7 @@ export class RingStore {
     // A plain loop: Array.prototype.flat took 12 % of the writer's CPU (measured, 11 rows × 50).
     const params: unknown[] = [];
     for (const row of values) for (const value of row) params.push(value);
-    if (register) {
-      const sorted = [...fresh].sort((a, b) => (a[0] === b[0] ? compare(a[1], b[1]) : compare(a[0], b[0])));
-      params.push(
-        sorted.map((p) => p[0]),
-        sorted.map((p) => p[1]),
-      );
-    }
+    if (register) params.push(...pairs());
     // Unnamed: a named statement would live in the server session, which pgbouncer's transaction
     // pooling and the embedded socket share between clients.
     return db.query<{ id: number }>(sql, params);
@@ -534,42 +635,88 @@ export class RingStore {
       return err;
     }
     const d = asDriverError(err);
-    if (d.code === '23502' && /slot/.test(d.message ?? '')) {
+    if (isNullSlot(err)) {
       return new RingStoreError(
         'ring-state',
         `the ring's metadata table ${this.#names.meta} has no capacity row; reopen the ring to recreate it`,
         { cause: err },
       );
     }
+    if (d.code === NO_SHARE_SQLSTATE) {
+      const hint = (err as { hint?: string }).hint;
+      return new RingStoreError('no-share', `${oneLine(d.message ?? '')}${hint ? `: ${hint}` : ''}`, {
+        cause: err,
+      });
+    }
     return databaseError(`writing ${count} row(s)`, this.table, err);
   }
 
   /**
-   * Changes the capacity. Growing keeps every row; shrinking keeps the newest n (by id). Writers on
-   * other connections wait while it runs and then continue in the new layout; none fails.
+   * Changes the capacity, and with `nodeShare` how the ring is shared out (see
+   * {@link RingStoreOptions.nodeShare}; null: one pool). In a pool, growing keeps every row and
+   * shrinking keeps the newest n (by id); shared out, the nodes that wrote last keep a share each
+   * and each its newest rows. Writers on other connections wait while it runs and then continue in
+   * the new layout; none fails. Resolves with how many rows the new layout had no room for.
    */
-  async setCapacity(n: number): Promise<void> {
+  async setCapacity(n: number, options: { nodeShare?: number | null } = {}): Promise<ResizeResult> {
     this.#assertOpen();
-    await this.#resize(validateCapacity(n), false);
+    const capacity = validateCapacity(n);
+    const nodeShare =
+      options.nodeShare === undefined
+        ? this.#nodeShare
+        : options.nodeShare === null
+          ? null
+          : validateNodeShare(options.nodeShare);
+    return this.#resize({ capacity, nodeShare }, false);
   }
 
-  async #resize(capacity: number, relayoutAlways: boolean): Promise<void> {
+  async #resize(layout: RingLayout, relayoutAlways: boolean): Promise<ResizeResult> {
+    const { capacity, nodeShare } = layout;
     const table = quoteIdent(this.#names.table);
     const meta = quoteIdent(this.#names.meta);
+    const shares = quoteIdent(this.#names.shares);
     const seq = quoteLiteral(this.#sequence);
+    const what =
+      nodeShare === null
+        ? `resizing the ring to ${capacity} rows`
+        : `resizing the ring to ${capacity} rows in shares of ${nodeShare} per node`;
+    if (nodeShare !== null) {
+      if (nodeShare > capacity) {
+        throw new RingStoreError(
+          'bad-input',
+          `node share ${nodeShare} is larger than the capacity ${capacity}: a share is part of the capacity, so give a share of at most ${capacity} rows`,
+        );
+      }
+      if (!this.#shareColumn) {
+        throw new RingStoreError(
+          'ring-state',
+          `ring ${this.table} was made before per-node shares existed and this role does not own ${this.#names.meta}: open it once as its owner, who adds the column node_share`,
+        );
+      }
+      if (this.#callWrite === null) {
+        throw new RingStoreError(
+          'ring-state',
+          `per-node shares need the ring's write function ${this.#names.writeFunction}, which this role may not create: open the ring once as its owner (or grant CREATE on the schema)`,
+        );
+      }
+    }
+    let dropped = 0;
     try {
       await this.#db.transaction(async (tx) => {
+        // Writers into shares lock the shares table before the ring, so the resize does too.
+        if (nodeShare !== null) await tx.query(createSharesSql(this.#names));
+        const hasShares = (
+          await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [shares])
+        ).rows[0]?.present;
+        if (hasShares) await tx.query(`LOCK TABLE ${shares} IN EXCLUSIVE MODE`);
         await tx.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
-        const current = await tx.query<{ capacity: number }>(`SELECT capacity FROM ${meta} FOR UPDATE`);
-        const old = current.rows[0]?.capacity;
+        const current = await tx.query<Record<string, unknown>>(`SELECT * FROM ${meta} FOR UPDATE`);
+        const old = current.rows[0];
         if (old === undefined)
           throw new RingStoreError('ring-state', `${this.#names.meta} has no capacity row`);
-        if (old === capacity && !relayoutAlways) return;
-        // Keep the newest `capacity` rows; the PRIMARY KEY index finds the cut-off id directly.
-        await tx.query(
-          `DELETE FROM ${table} WHERE id < (SELECT id FROM ${table} ORDER BY id DESC OFFSET $1::bigint - 1 LIMIT 1)`,
-          [capacity],
-        );
+        const oldShare = (old.node_share as number | null | undefined) ?? null;
+        if (old.capacity === capacity && oldShare === nodeShare && !relayoutAlways) return;
+        const before = await countRows(tx, table);
         const last = await tx.query<{ seq: number; max: number }>(
           `SELECT coalesce(pg_sequence_last_value(${seq}::regclass), 0)::bigint AS seq,
                   (SELECT coalesce(max(id), 0) FROM ${table})::bigint AS max`,
@@ -580,28 +727,35 @@ export class RingStore {
           // Only a table written by something else gets here: new ids must stay above the old ones.
           await tx.query(`SELECT setval(${seq}::regclass, $1::bigint)`, [maxId]);
         }
-        // Lay the kept rows out as if they had just been written, oldest first, the newest in the
-        // slot of the last id handed out: the next write (that id + 1) lands right after it, and the
-        // oldest row is the first one overwritten. Without gaps in the ids this is exactly
-        // slot = (id − 1) mod capacity.
-        const ranked = `SELECT id, ((($1::bigint - count(*) OVER () + row_number() OVER (ORDER BY id) - 1) % $2)::integer) AS slot FROM ${table}`;
-        // Two passes, because UNIQUE (slot) is checked row by row: rows that move first park on
-        // negative slots, which no other row uses, then take their new ones.
-        const params = [Math.max(seqLast, maxId), capacity];
+        if (nodeShare === null) {
+          await layOutPool(tx, table, capacity, Math.max(seqLast, maxId));
+          if (hasShares) await tx.query(`DELETE FROM ${shares}`);
+        } else {
+          for (const statement of shareLayoutSql(this.#names, Math.floor(capacity / nodeShare), nodeShare)) {
+            await tx.query(statement.sql, statement.params);
+          }
+          const previous = await tx.query<{ node_name: string; last_write: Date | string }>(
+            `DELETE FROM ${shares} RETURNING node_name, last_write`,
+          );
+          await tx.query(rebuildSharesSql(this.#names), [
+            previous.rows.map((r) => r.node_name),
+            previous.rows.map((r) =>
+              r.last_write instanceof Date ? r.last_write.toISOString() : r.last_write,
+            ),
+          ]);
+        }
+        dropped = before - (await countRows(tx, table));
         await tx.query(
-          `UPDATE ${table} t SET slot = -1 - t.slot FROM (${ranked}) k WHERE t.id = k.id AND t.slot <> k.slot`,
-          params,
+          `UPDATE ${meta} SET capacity = $1${this.#shareColumn ? ', node_share = $2' : ''}`,
+          this.#shareColumn ? [capacity, nodeShare] : [capacity],
         );
-        await tx.query(
-          `UPDATE ${table} t SET slot = k.slot FROM (${ranked}) k WHERE t.id = k.id AND t.slot <> k.slot`,
-          params,
-        );
-        await tx.query(`UPDATE ${meta} SET capacity = $1`, [capacity]);
       });
     } catch (err) {
-      throw databaseError(`resizing the ring to ${capacity} rows`, this.table, err);
+      throw databaseError(what, this.table, err);
     }
     this.#capacity = capacity;
+    this.#nodeShare = nodeShare;
+    return { dropped };
   }
 
   /**
@@ -676,6 +830,7 @@ export class RingStore {
     const seq = quoteLiteral(this.#sequence);
     type Row = {
       capacity: number;
+      node_share: number | null;
       rows_used: number;
       last_id: number;
       oldest: number | null;
@@ -691,10 +846,11 @@ export class RingStore {
     };
     let row: Row | undefined;
     let latest: SampleRow[];
+    let sharesHeld = 0;
     try {
       const table = quoteIdent(this.#names.table);
       const res = await this.#db.query<Row>(
-        `SELECT m.capacity,
+        `SELECT m.capacity, ${this.#shareColumn ? 'm.node_share' : 'NULL::integer AS node_share'},
                 (SELECT count(*) FROM ${table})::bigint AS rows_used,
                 coalesce(pg_sequence_last_value(${seq}::regclass), 0)::bigint AS last_id,
                 (SELECT min(sample_time) FROM ${table}) AS oldest,
@@ -709,12 +865,19 @@ export class RingStore {
            LEFT JOIN pg_stat_user_tables s ON s.relid = ${t}::regclass`,
       );
       row = res.rows[0];
+      if (row?.node_share != null) {
+        const held = await this.#db.query<{ n: number }>(
+          `SELECT count(*)::bigint AS n FROM ${quoteIdent(this.#names.shares)}`,
+        );
+        sharesHeld = Number(held.rows[0]?.n ?? 0);
+      }
       latest = (await this.#db.query<SampleRow>(this.#latestTimesSql)).rows;
     } catch (err) {
       throw databaseError('reading the ring state', this.table, err);
     }
     if (row === undefined) throw new RingStoreError('ring-state', `${this.#names.meta} has no capacity row`);
     this.#capacity = row.capacity;
+    this.#nodeShare = row.node_share;
     const lastId = Number(row.last_id);
     const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
     return {
@@ -723,6 +886,11 @@ export class RingStore {
       target: this.#db.target,
       unlogged: row.unlogged,
       capacity: row.capacity,
+      nodeShare: row.node_share,
+      shares:
+        row.node_share === null
+          ? null
+          : { total: Math.floor(row.capacity / row.node_share), held: sharesHeld },
       rowsUsed: Number(row.rows_used),
       lastId,
       nextSlot: lastId % row.capacity,
@@ -837,9 +1005,60 @@ export class RingStore {
   }
 }
 
-async function readCapacity(db: SqlQueryable, names: RingNames): Promise<number> {
-  const res = await db.query<{ capacity: number }>(`SELECT capacity FROM ${quoteIdent(names.meta)}`);
-  const capacity = res.rows[0]?.capacity;
-  if (capacity === undefined) throw new RingStoreError('ring-state', `${names.meta} has no capacity row`);
-  return capacity;
+/** The capacity and node share the metadata holds (node_share is absent from rings made before it). */
+async function readLayout(db: SqlQueryable, names: RingNames): Promise<RingLayout> {
+  const res = await db.query<Record<string, unknown>>(`SELECT * FROM ${quoteIdent(names.meta)}`);
+  const row = res.rows[0];
+  if (row === undefined) throw new RingStoreError('ring-state', `${names.meta} has no capacity row`);
+  return {
+    capacity: Number(row.capacity),
+    nodeShare: row.node_share == null ? null : Number(row.node_share),
+  };
+}
+
+function validateNodeShare(rows: unknown): number {
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1 || rows > MAX_CAPACITY) {
+    throw new RingStoreError(
+      'bad-input',
+      `node share ${String(rows)} is invalid: it must be a whole number of rows from 1 to ${MAX_CAPACITY}, or null for one pool`,
+    );
+  }
+  return rows;
+}
+
+/** The plain write's failure in a ring whose metadata it cannot use (no row, or shared out per node). */
+function isNullSlot(err: unknown): boolean {
+  const d = asDriverError(err);
+  return d.code === '23502' && /slot/.test(d.message ?? '');
+}
+
+async function countRows(tx: SqlQueryable, table: string): Promise<number> {
+  const res = await tx.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${table}`);
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+/**
+ * Keeps the newest `capacity` rows and lays them out as if they had just been written, oldest
+ * first, the newest in the slot of the last id handed out: the next write (that id + 1) lands
+ * right after it, and the oldest row is the first one overwritten. Without gaps in the ids this is
+ * exactly slot = (id − 1) mod capacity.
+ */
+async function layOutPool(tx: SqlQueryable, table: string, capacity: number, lastId: number): Promise<void> {
+  // The PRIMARY KEY index finds the cut-off id directly.
+  await tx.query(
+    `DELETE FROM ${table} WHERE id < (SELECT id FROM ${table} ORDER BY id DESC OFFSET $1::bigint - 1 LIMIT 1)`,
+    [capacity],
+  );
+  const ranked = `SELECT id, ((($1::bigint - count(*) OVER () + row_number() OVER (ORDER BY id) - 1) % $2)::integer) AS slot FROM ${table}`;
+  // Two passes, because UNIQUE (slot) is checked row by row: rows that move first park on
+  // negative slots, which no other row uses, then take their new ones.
+  const params = [lastId, capacity];
+  await tx.query(
+    `UPDATE ${table} t SET slot = -1 - t.slot FROM (${ranked}) k WHERE t.id = k.id AND t.slot <> k.slot`,
+    params,
+  );
+  await tx.query(
+    `UPDATE ${table} t SET slot = k.slot FROM (${ranked}) k WHERE t.id = k.id AND t.slot <> k.slot`,
+    params,
+  );
 }

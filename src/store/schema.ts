@@ -140,6 +140,12 @@ export interface RingNames {
    * client can see (ring-sql.ts says why and what it saves).
    */
   readonly writeFunction: string;
+  /**
+   * Which part of the slots each node owns when the ring gives every node a share of its own
+   * (`node_share` in the metadata): one row per node with its share's position and how many rows
+   * it has written into it. Created when sharing is first turned on.
+   */
+  readonly shares: string;
   readonly indexes: IndexSpec[];
 }
 
@@ -149,6 +155,7 @@ export function ringNames(table: string): RingNames {
     meta: derivedName(table, 'ring_meta'),
     groups: derivedName(table, 'ring_groups'),
     writeFunction: derivedName(table, 'ring_write'),
+    shares: derivedName(table, 'ring_shares'),
     indexes: indexSpecs(table),
   };
 }
@@ -187,11 +194,6 @@ export function columnShape(c: ColumnSpec): ColumnShape {
   };
 }
 
-/** The element type for the write statement's `unnest($k::type[])`. */
-export function arrayType(c: ColumnSpec): string {
-  return `${columnShape(c).type}[]`;
-}
-
 export interface CreateOptions {
   capacity: number;
   unlogged: boolean;
@@ -219,7 +221,33 @@ export function createMetaSql(names: RingNames): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(names.meta)} (
   one_row  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one_row),
   capacity INTEGER NOT NULL CHECK (capacity > 0),
-  ring_table TEXT NOT NULL
+  ring_table TEXT NOT NULL,
+  ${NODE_SHARE_COLUMN}
+)`;
+}
+
+/**
+ * Rows each node keeps when the ring is shared out per node; NULL: one pool for every node (the
+ * spec's ring). Rings made before shares existed get the column when their owner opens them.
+ */
+const NODE_SHARE_COLUMN = 'node_share INTEGER CHECK (node_share > 0)';
+
+export function addNodeShareColumnSql(names: RingNames): string {
+  return `ALTER TABLE ${quoteIdent(names.meta)} ADD COLUMN IF NOT EXISTS ${NODE_SHARE_COLUMN}`;
+}
+
+/**
+ * share_index k owns slots [k × node_share, (k + 1) × node_share); `written` counts the rows the
+ * node has put into it since it got it, so its next row goes to slot k × node_share + written mod
+ * node_share; `last_write` (the server's clock) says which share may go to a newcomer once every
+ * share is taken.
+ */
+export function createSharesSql(names: RingNames): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(names.shares)} (
+  node_name   TEXT PRIMARY KEY,
+  share_index INTEGER NOT NULL UNIQUE CHECK (share_index >= 0),
+  written     BIGINT NOT NULL CHECK (written >= 0),
+  last_write  TIMESTAMPTZ NOT NULL
 )`;
 }
 

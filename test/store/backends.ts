@@ -59,7 +59,7 @@ function pgBackend(): Backend & { start(): Promise<void>; stop(): Promise<void> 
     },
     async drop(table) {
       const n = ringNames(table);
-      await this.sql(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}"`);
+      await this.sql(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}", "${n.shares}"`);
       await this.sql(`DROP FUNCTION IF EXISTS "${n.writeFunction}"(jsonb)`);
     },
   };
@@ -87,7 +87,7 @@ function pgliteBackend(): Backend & { start(): Promise<void>; stop(): Promise<vo
     },
     async drop(table) {
       const n = ringNames(table);
-      await this.sql(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}"`);
+      await this.sql(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}", "${n.shares}"`);
       await this.sql(`DROP FUNCTION IF EXISTS "${n.writeFunction}"(jsonb)`);
     },
   };
