@@ -75,7 +75,16 @@ export function formatSummary(samples: readonly SummaryRow[]): string {
 export function formatFields(fields: object): string {
   const lines = Object.entries(fields)
     .filter(([, value]) => !Array.isArray(value))
-    .map(([key, value]) => [key, value instanceof Date ? value.toISOString() : formatValue(value)]);
+    .map(([key, value]) => [
+      key,
+      value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object' && value !== null
+          ? Object.entries(value)
+              .map(([k, v]) => `${k} ${formatValue(v)}`)
+              .join(', ')
+          : formatValue(value),
+    ]);
   return textTable([['field', 'value'], ...lines]);
 }
 

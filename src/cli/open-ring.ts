@@ -29,6 +29,7 @@ export async function openRing(
       db: embedded ? embedded.db : settings.db.kind === 'server' ? settings.db.url : '',
       tableName: settings.tableName,
       capacity: settings.capacity,
+      nodeShare: settings.nodeShare,
       capacityMode: options.applyCapacity ? 'apply' : 'adopt',
     });
     return {

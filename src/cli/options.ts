@@ -34,6 +34,21 @@ export function wholeNumber(what: string, min: number, max: number): (text: stri
 export const parsePort = wholeNumber('port', 1, 65_535);
 export const parseCapacity = wholeNumber('rows', 1, 2_147_483_647);
 
+/**
+ * Rows per node for a ring shared out per node, or `'off'` for one pool (a string, because
+ * commander replaces a parser's null with '').
+ */
+export function parseNodeShare(text: string): number | 'off' {
+  if (text.trim().toLowerCase() === 'off') return 'off';
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
+    throw new InvalidArgumentError(
+      "must be a whole number of rows each node keeps (1 to 2147483647, at most the capacity), or 'off' for one pool shared by every node.",
+    );
+  }
+  return value;
+}
+
 /** A positive number of hours (fractions allowed). */
 export function parseHours(text: string): number {
   const value = Number(text);

@@ -11,7 +11,7 @@ import type { RingStore } from '../store/ring.js';
 import type { Dashboard } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { type OpenedRing, openRing } from './open-ring.js';
-import { collectList, parseCapacity, parseSeconds, wholeNumber } from './options.js';
+import { collectList, parseCapacity, parseNodeShare, parseSeconds, wholeNumber } from './options.js';
 import {
   addDashboardOptions,
   checkDashboardAccess,
@@ -38,7 +38,12 @@ export function addAgentOptions(command: Command): Command {
       "ring capacity; a master applies it, other agents adopt the ring's",
       parseCapacity,
     )
-    .option('--master', 'mark this agent as the master (it sets the ring capacity)')
+    .option(
+      '--node-share <rows>',
+      "rows each node keeps in a ring shared out per node, so a noisy node cannot overwrite the others' history ('off': one pool); a master applies it",
+      parseNodeShare,
+    )
+    .option('--master', 'mark this agent as the master (it sets the ring capacity and node share)')
     .option('--node-name <name>', 'node name in the rows (default: the host name)')
     .option('--container <name>', 'sample this container too (repeatable; name or ID)', collectList)
     .option('--all-containers', 'sample every running container')
@@ -141,6 +146,7 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
         ring: settings.tableName,
         db: settings.db.describe,
         capacity: store?.capacity ?? settings.capacity,
+        nodeShare: store ? store.nodeShare : settings.nodeShare,
         node: settings.nodeName,
         master: settings.master,
         nodeInterval: settings.nodeIntervalSeconds,
@@ -188,6 +194,12 @@ function warnCapacity(settings: Settings, store: RingStore, log: ReturnType<type
     log.warn(
       { asked: settings.capacity, ring: store.capacity },
       'only a master sets the ring capacity: using the ring’s',
+    );
+  }
+  if (!settings.master && settings.nodeShare !== undefined && settings.nodeShare !== store.nodeShare) {
+    log.warn(
+      { asked: settings.nodeShare, ring: store.nodeShare },
+      'only a master sets the node share: using the ring’s',
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
-import { historyLines, ringHistory } from '../history.js';
+import { formatSpan, historyLines, ringHistory } from '../history.js';
 import { STALE_INTERVALS, sampleAge } from '../staleness.js';
 import type { LatestSample } from '../store/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
@@ -53,7 +53,7 @@ export function registerStatus(program: Command): void {
       // state() already holds every writer's newest sample_time and interval: no second read.
       const now = Date.now() / 1000;
       writers = writerStatuses(state.latest, now);
-      const history = ringHistory(state.capacity, state.latest, now);
+      const history = ringHistory(state, state.latest, now);
       if (flags.json) {
         const { latest: _latest, ...fields } = state;
         process.stdout.write(`${JSON.stringify({ ...fields, history, writers })}\n`);
@@ -66,9 +66,14 @@ export function registerStatus(program: Command): void {
           w.interval_seconds === null ? '-' : `${w.interval_seconds} s`,
           w.stale ? 'QUIET' : 'ok',
         ]);
-        const nodes = history.nodes.map((n) => [n.node_name, String(n.rows_per_second), `${n.share_pct} %`]);
+        const nodes = history.nodes.map((n) => [
+          n.node_name,
+          String(n.rows_per_second),
+          `${n.share_pct} %`,
+          n.history_seconds === null ? '-' : formatSpan(n.history_seconds),
+        ]);
         process.stdout.write(
-          `${formatFields(state)}\n\n${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
+          `${formatFields(state)}\n\n${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
         );
       }
     } finally {

@@ -49,6 +49,21 @@ export const configFileSchema = z.strictObject({
         .min(1, { error: 'must be at least 1' })
         .max(2_147_483_647, { error: 'must be at most 2147483647' })
         .optional(),
+      /** ringmon: rows each node keeps in a ring shared out per node; `off` (or null): one pool. */
+      node_share: z
+        .union(
+          [
+            z.literal('off'),
+            z.null(),
+            z
+              .number({ error: "must be a whole number of rows or 'off'" })
+              .int({ error: "must be a whole number of rows or 'off'" })
+              .min(1, { error: 'must be at least 1' })
+              .max(2_147_483_647, { error: 'must be at most 2147483647' }),
+          ],
+          { error: "must be a whole number of rows or 'off'" },
+        )
+        .optional(),
       node_name: z.string({ error: 'must be a name' }).min(1, { error: 'must not be empty' }).optional(),
       master: z.boolean({ error: 'must be true or false' }).optional(),
       intervals: z

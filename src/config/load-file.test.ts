@@ -55,6 +55,16 @@ describe('loadConfigFile', () => {
     ],
     ['a zero capacity', 'monitoring:\n  capacity: 0\n', 'c.yaml:2: monitoring.capacity: must be at least 1'],
     [
+      'a zero node share',
+      'monitoring:\n  node_share: 0\n',
+      'c.yaml:2: monitoring.node_share: must be at least 1',
+    ],
+    [
+      'a node share that is neither rows nor off',
+      'monitoring:\n  node_share: half\n',
+      "c.yaml:2: monitoring.node_share: must be a whole number of rows or 'off'",
+    ],
+    [
       'a nested bad value',
       'monitoring:\n  intervals:\n    node_seconds: -5\n',
       'c.yaml:3: monitoring.intervals.node_seconds: must be above 0',

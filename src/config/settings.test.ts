@@ -90,6 +90,16 @@ describe('resolveSettings', () => {
     });
   });
 
+  it("takes the node share from the flag, else the file; 'off' (or null) is one pool, absent is the ring's own", () => {
+    const file = (node_share: number | 'off' | null): ConfigFile => ({ monitoring: { node_share } });
+    expect(resolveSettings({}, {}, env).nodeShare).toBeUndefined();
+    expect(resolveSettings({}, file(500), env).nodeShare).toBe(500);
+    expect(resolveSettings({}, file('off'), env).nodeShare).toBeNull();
+    expect(resolveSettings({}, file(null), env).nodeShare).toBeNull();
+    expect(resolveSettings({ nodeShare: 'off' }, file(500), env).nodeShare).toBeNull();
+    expect(resolveSettings({ nodeShare: 20 }, file('off'), env).nodeShare).toBe(20);
+  });
+
   it('uses DATABASE_URL, filling in a missing password from the environment but never over a given one', () => {
     expect(
       resolveSettings({}, {}, { ...env, DATABASE_URL: 'postgres://u@h/d', POSTGRES_PASSWORD: 'pw' }).db,

@@ -24,6 +24,8 @@ export interface Settings {
   tableName: string;
   /** What the flags or file asked for; undefined means "the ring's, or the default for a new ring". */
   capacity: number | undefined;
+  /** Rows per node when shared out per node, null for one pool, undefined: the ring's own. */
+  nodeShare: number | null | undefined;
   master: boolean;
   nodeName: string;
   nodeIntervalSeconds: number;
@@ -48,6 +50,7 @@ export interface SettingsFlags {
   dataDir?: string;
   table?: string;
   capacity?: number;
+  nodeShare?: number | 'off';
   master?: boolean;
   nodeName?: string;
   container?: string[];
@@ -58,6 +61,11 @@ export interface SettingsFlags {
   bufferRows?: number;
   logLevel?: string;
   logFile?: string;
+}
+
+/** A node share as flags and files give it: `off` (or YAML's null) is one pool. */
+function offIsNull(share: number | 'off' | null | undefined): number | null | undefined {
+  return share === 'off' ? null : share;
 }
 
 /** The default embedded data directory: $XDG_DATA_HOME/ringmon, else ~/.local/share/ringmon. */
@@ -86,6 +94,7 @@ export function resolveSettings(flags: SettingsFlags, file: ConfigFile, env: Nod
     db: resolveDatabase(flags, file, env),
     tableName: flags.table ?? monitoring.table_name ?? DEFAULTS.tableName,
     capacity: flags.capacity ?? monitoring.capacity,
+    nodeShare: offIsNull(flags.nodeShare ?? monitoring.node_share),
     master: flags.master ?? monitoring.master ?? false,
     nodeName: flags.nodeName ?? monitoring.node_name ?? hostname(),
     nodeIntervalSeconds: interval ?? monitoring.intervals?.node_seconds ?? DEFAULTS.intervalSeconds,

@@ -227,7 +227,7 @@ ${pool};
         RETURNING s.share_index INTO v_index;
       END IF;
       IF v_index IS NULL THEN
-        RAISE EXCEPTION 'ring ${names.table} has no share left for node %: all % shares of % rows belong to nodes that wrote within the last hour', v_nodes[i], v_share_count, v_share_rows
+        RAISE EXCEPTION 'ring ${names.table} has no share left for node %: its % share(s) of % rows all belong to nodes that wrote within the last hour', v_nodes[i], v_share_count, v_share_rows
           USING ERRCODE = '${NO_SHARE_SQLSTATE}',
                 HINT = 'raise the capacity or lower the node share (ringmon resize); a share also frees up an hour after its node stops';
       END IF;

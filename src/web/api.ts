@@ -198,7 +198,7 @@ export async function nodes(store: RingStore, query: URLSearchParams, nowMs: num
   const nodes = [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   for (const n of nodes) n.containers.sort((a, b) => (a.container < b.container ? -1 : 1));
   const history = ringHistory(
-    store.capacity,
+    { capacity: store.capacity, nodeShare: store.nodeShare },
     latest.map((r) => ({
       node_name: String(r.node_name),
       container_name: r.container_name ?? null,

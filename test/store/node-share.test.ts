@@ -168,7 +168,7 @@ forEachBackend('a ring shared out per node', (backend: Backend) => {
     expect((failure as RingStoreError).code).toBe('no-share');
     expect(isPassing(failure)).toBe(true);
     expect((failure as Error).message).toMatch(
-      /ring \S+ has no share left for node c: all 2 shares of 10 rows belong to nodes that wrote within the last hour: raise the capacity or lower the node share \(ringmon resize\)/,
+      /ring \S+ has no share left for node c: its 2 share\(s\) of 10 rows all belong to nodes that wrote within the last hour: raise the capacity or lower the node share \(ringmon resize\)/,
     );
     expect((await stored(store.table)).filter((r) => r.node === 'c')).toEqual([]);
 
