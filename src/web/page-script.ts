@@ -193,7 +193,9 @@ export const PAGE_SCRIPT = String.raw`(function () {
       });
     });
     var history = data.history;
-    var turnover = history.turnover_seconds === null ? '' :
+    var turnover = history.turnover_seconds === null ? '' : history.node_share !== null ?
+      '; each node keeps ' + history.node_share + ' rows; the busiest holds ' + span(history.turnover_seconds) +
+      (history.short ? ' (under an hour: raise the node share to ' + history.share_for_an_hour + ')' : '') :
       '; the ring holds ' + span(history.turnover_seconds) + ' at ' + history.rows_per_second + ' rows/s' +
       (history.short ? ' (under an hour: raise the capacity to ' + history.capacity_for_an_hour + ')' : '');
     summary.textContent = data.nodes.length + ' node(s), ' + containers + ' container(s)' + (stale ? ', ' + stale + ' stale' : '') + turnover;

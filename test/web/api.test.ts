@@ -106,7 +106,33 @@ forEachBackend('dashboard API', (backend: Backend) => {
       node_name: 'alpha',
       rows_per_second: 3,
       share_pct: 42.857,
+      history_seconds: 1429,
     });
+    expect(body.history.node_share).toBeNull();
+  });
+
+  it("reports each node's history by its own share when the ring is shared out per node", async () => {
+    const sharedTable = uniqueTable('webshare');
+    const shared = await backend.open({ tableName: sharedTable, capacity: 4000, nodeShare: 1000 });
+    const board = await startDashboard({ store: shared, port: 0, now: () => NOW * 1000 + 500 });
+    try {
+      await fillFleet(shared, [
+        { node: 'noisy', end: NOW, rows: 900 },
+        { node: 'noisy', container: 'web', end: NOW, rows: 900 },
+        { node: 'quiet', end: NOW, rows: 300 },
+      ]);
+      const body = (await get(`${board.url}api/nodes`)).json as NodesResponse;
+      expect(body.history).toMatchObject({ capacity: 4000, node_share: 1000, turnover_seconds: 500, short: true });
+      expect(body.history.share_for_an_hour).toBe(7200);
+      expect(body.history.nodes).toEqual([
+        { node_name: 'noisy', rows_per_second: 2, share_pct: 25, history_seconds: 500 },
+        { node_name: 'quiet', rows_per_second: 1, share_pct: 25, history_seconds: 1000 },
+      ]);
+    } finally {
+      await board.close();
+      await shared.close();
+      await backend.drop(sharedTable);
+    }
   });
 
   it("returns a node's host rows oldest first: the newest `limit`, or those since a time", async () => {
