@@ -4,10 +4,14 @@
  *
  * Server cells: batches of 1 and 11 rows, 1 and 8 connections, capacity 10,000 and 1,000,000. Both
  * tables have the ring's DDL and indexes and start full (capacity rows), so every ring write is an
- * overwrite. Five kinds of write per cell:
+ * overwrite. Six kinds of write per cell:
  *   ring              RingStore.write, whatever the store does, through its own pool: what ships
  *                     (when this kind was added, unnamed statements, parsed and planned on every
  *                     execution);
+ *   ring_shared       RingStore.write into a ring of the same capacity shared out per node
+ *                     (nodeShare = capacity ÷ 110: the fill's 100 nodes hold a share each, every
+ *                     writer takes one of the 10 free ones; its first capacity ÷ 110 rows fill an
+ *                     empty share, the rest overwrite): what a share costs over the pool;
  *   ring_raw_unnamed  the ring's exact write statement (writeSql(names, sequence, rows, false), the
  *                     parameters as RingStore#writeChunk builds them), unnamed, on a pg.Client per
  *                     writer: the naming alone, without the store's validation, bookkeeping and pool;
@@ -17,7 +21,7 @@
  * The raw ring kinds run the store's maintenance as the store would (a VACUUM every capacity ÷ 4
  * ids, in the background, on the writer's store); they never register pairs, which the store does
  * once per pair and lap. Other work on a shared machine makes single runs noisy, so each cell runs
- * the five kinds in turn ROUNDS times (WARMUP_S, then MEASURE_S counted; each round starts one kind
+ * the six kinds in turn ROUNDS times (WARMUP_S, then MEASURE_S counted; each round starts one kind
  * further on) and reports the median of each. Target (issue 3): ring ≥ 0.9 × append in every cell.
  *
  * PGlite runs in child processes, so that each configuration's memory is measured alone: a new
@@ -71,6 +75,9 @@ interface Cell {
   append_prepared_rows_s: number;
   ring_vs_ring_prepared: number;
   ring_vs_append_unnamed: number;
+  /** RingStore.write into the ring shared out per node. */
+  ring_shared_rows_s: number;
+  ring_shared_vs_ring: number;
 }
 
 /** An agent's tick: one host row and ten container rows with every metric filled. */
@@ -126,7 +133,9 @@ function valuesSql(table: string, batch: number): string {
 
 async function dropRing(admin: pg.Client, table: string): Promise<void> {
   const n = ringNames(table);
-  await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups].map(quoteIdent).join(', ')}`);
+  await admin.query(
+    `DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups, n.shares].map(quoteIdent).join(', ')}`,
+  );
   // The write function outlives its table (it names the table only in its body).
   await admin.query(`DROP FUNCTION IF EXISTS ${quoteIdent(n.writeFunction)}(jsonb)`);
 }
@@ -189,7 +198,14 @@ function maintainer(store: RingStore, capacity: number) {
 }
 
 /** The write kinds of a cell, in the order of round 0; each round starts one kind further on. */
-const KINDS = ['append_unnamed', 'append_prepared', 'ring', 'ring_raw_unnamed', 'ring_prepared'] as const;
+const KINDS = [
+  'append_unnamed',
+  'append_prepared',
+  'ring',
+  'ring_raw_unnamed',
+  'ring_prepared',
+  'ring_shared',
+] as const;
 type Kind = (typeof KINDS)[number];
 
 async function connectAll(conns: number): Promise<pg.Client[]> {
@@ -212,6 +228,10 @@ async function serverCells(): Promise<Cell[]> {
       const appendName = `bench_append_${capacity}`;
       const t0 = performance.now();
       const main = await fullRing(admin, ringTable, capacity);
+      const sharedTable = `bench_ring_shared_${capacity}`;
+      const sharedMain = await fullRing(admin, sharedTable, capacity);
+      await sharedMain.setCapacity(capacity, { nodeShare: Math.floor(capacity / 110) });
+      await sharedMain.vacuum({ analyze: true });
       await appendTable(admin, appendName, capacity);
       const names = ringNames(ringTable);
       const seq = await admin.query<{ seq: string }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [
@@ -227,6 +247,9 @@ async function serverCells(): Promise<Cell[]> {
       for (const conns of CONNS) {
         const stores = [main];
         while (stores.length < conns) stores.push(await RingStore.open({ db: URL, tableName: ringTable }));
+        const sharedStores = [sharedMain];
+        while (sharedStores.length < conns)
+          sharedStores.push(await RingStore.open({ db: URL, tableName: sharedTable }));
         // The raw kinds' own connections: one for the appends, one for the ring, per writer.
         const appendClients = await connectAll(conns);
         const ringClients = await connectAll(conns);
@@ -262,6 +285,7 @@ async function serverCells(): Promise<Cell[]> {
             ring: (w, rows) => stores[w]!.write(rows),
             ring_raw_unnamed: ringWrite(false),
             ring_prepared: ringWrite(true),
+            ring_shared: (w, rows) => sharedStores[w]!.write(rows),
           };
           const runs: Record<Kind, number[]> = {
             append_unnamed: [],
@@ -269,12 +293,17 @@ async function serverCells(): Promise<Cell[]> {
             ring: [],
             ring_raw_unnamed: [],
             ring_prepared: [],
+            ring_shared: [],
           };
           for (let round = 0; round < ROUNDS; round++) {
             for (let i = 0; i < KINDS.length; i++) {
               const kind = KINDS[(round + i) % KINDS.length]!;
               runs[kind].push(await drive(conns, batch, writers[kind]));
-              await Promise.all([...stores.map((s) => s.settle()), ...maintainers.map((m) => m.settle())]);
+              await Promise.all([
+                ...stores.map((s) => s.settle()),
+                ...sharedStores.map((s) => s.settle()),
+                ...maintainers.map((m) => m.settle()),
+              ]);
             }
           }
           const m = (kind: Kind) => median(runs[kind]);
@@ -291,6 +320,8 @@ async function serverCells(): Promise<Cell[]> {
             append_prepared_rows_s: m('append_prepared'),
             ring_vs_ring_prepared: ratio(m('ring'), m('ring_prepared')),
             ring_vs_append_unnamed: ratio(m('ring'), m('append_unnamed')),
+            ring_shared_rows_s: m('ring_shared'),
+            ring_shared_vs_ring: ratio(m('ring_shared'), m('ring')),
           };
           cells.push(cell);
           console.log(`  batch ${String(batch).padStart(2)}, ${conns} conn (rows/s, rounds in run order):`);
@@ -300,7 +331,7 @@ async function serverCells(): Promise<Cell[]> {
             `    ring / ring_prepared ${cell.ring_vs_ring_prepared.toFixed(2)}, ring / append_unnamed ${cell.ring_vs_append_unnamed.toFixed(2)}`,
           );
         }
-        for (const s of stores.slice(1)) await s.close();
+        for (const s of [...stores.slice(1), ...sharedStores.slice(1)]) await s.close();
         for (const c of [...appendClients, ...ringClients]) await c.end();
       }
       const state = await main.state();
@@ -308,7 +339,9 @@ async function serverCells(): Promise<Cell[]> {
         `  ring after the runs: ${state.rowsUsed} rows, ${(state.totalBytes / 2 ** 20).toFixed(1)} MiB, last vacuum ${state.lastVacuum?.toISOString() ?? 'never'}`,
       );
       await main.close();
+      await sharedMain.close();
       await dropRing(admin, ringTable);
+      await dropRing(admin, sharedTable);
       await admin.query(`DROP TABLE ${quoteIdent(appendName)}`);
     }
   } finally {
@@ -473,7 +506,7 @@ export async function run(): Promise<void> {
   );
   const cells = await serverCells();
   console.log(
-    '\n batch  conns  capacity  ring rows/s  ring raw unnamed  ring prepared  append unnamed  append prepared  ring/ring prep  ring/append unn',
+    '\n batch  conns  capacity  ring rows/s  ring raw unnamed  ring prepared  append unnamed  append prepared  ring/ring prep  ring/append unn  ring shared rows/s  shared/ring',
   );
   for (const c of cells) {
     console.log(
@@ -488,6 +521,8 @@ export async function run(): Promise<void> {
         String(c.append_prepared_rows_s).padStart(16),
         c.ring_vs_ring_prepared.toFixed(2).padStart(15),
         c.ring_vs_append_unnamed.toFixed(2).padStart(16),
+        String(c.ring_shared_rows_s).padStart(19),
+        c.ring_shared_vs_ring.toFixed(2).padStart(12),
       ].join(' '),
     );
   }

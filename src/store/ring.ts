@@ -153,7 +153,7 @@ export interface RingState {
   rowsUsed: number;
   /** Id of the last write handed out (0 before the first). */
   lastId: number;
-  /** Slot the next write fills: lastId mod capacity. */
+  /** Slot the next write fills in a pool: lastId mod capacity (a shared-out ring fills each share in turn). */
   nextSlot: number;
   oldestSampleTime: number | null;
   newestSampleTime: number | null;
