@@ -122,7 +122,12 @@ forEachBackend('dashboard API', (backend: Backend) => {
         { node: 'quiet', end: NOW, rows: 300 },
       ]);
       const body = (await get(`${board.url}api/nodes`)).json as NodesResponse;
-      expect(body.history).toMatchObject({ capacity: 4000, node_share: 1000, turnover_seconds: 500, short: true });
+      expect(body.history).toMatchObject({
+        capacity: 4000,
+        node_share: 1000,
+        turnover_seconds: 500,
+        short: true,
+      });
       expect(body.history.share_for_an_hour).toBe(7200);
       expect(body.history.nodes).toEqual([
         { node_name: 'noisy', rows_per_second: 2, share_pct: 25, history_seconds: 500 },
