@@ -76,7 +76,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
 
     expect(runCli(['resize', ...db, '2'])).toMatchObject({
       status: 0,
-      stdout: `${table}: capacity 50 → 2\n`,
+      stdout: `${table}: capacity 50 → capacity 2; dropped 1 row the new layout had no room for\n`,
     });
     const after = JSON.parse(runCli(['recent', ...db, '--json']).stdout) as { id: number }[];
     expect(after.map((r) => r.id)).toEqual([3, 2]); // the newest kept
