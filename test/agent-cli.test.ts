@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
-import { runCli, startCli } from './cli-helpers.js';
+import { logLines, runCli, startCli } from './cli-helpers.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
@@ -12,12 +12,6 @@ const dir = mkdtempSync(join(tmpdir(), 'ringmon-agent-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const background = (args: string[]) => startCli(args);
-
-const logLines = (file: string) =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string });
 
 describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on the real server', () => {
   const table = `ringmon_cli_${process.pid}`;

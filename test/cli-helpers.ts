@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/ringmon.js', import.meta.url));
@@ -51,4 +51,12 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     ),
   );
   return { child, done, stderr: () => stderr };
+}
+
+/** The JSON lines of an agent's --log-file. */
+export function logLines(file: string): (Record<string, unknown> & { msg: string })[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string });
 }

@@ -3,24 +3,18 @@
  * the ring out, other agents follow it, status reports each node's history, resize changes the
  * layout and says what it dropped. On the real server.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
-import { runCli, startCli } from './cli-helpers.js';
+import { logLines, runCli, startCli } from './cli-helpers.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-share-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const logLines = (file: string) =>
-  readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string });
 
 describe.skipIf(pgUnavailable !== null && !CI)('per-node shares from the CLI', () => {
   const table = `ringmon_share_cli_${process.pid}`;
