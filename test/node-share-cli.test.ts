@@ -178,6 +178,49 @@ describe.skipIf(pgUnavailable !== null && !CI)('per-node shares from the CLI', (
     }
   });
 
+  it('a master that shrinks the ring logs what the resize dropped', () => {
+    const small = `${table}_small`;
+    const smallDb = ['--database-url', PG_URL, '--table', small];
+    const first = runCli([
+      'run',
+      ...smallDb,
+      '--master',
+      '--capacity',
+      '100',
+      '--samples',
+      '5',
+      '--interval',
+      '0.2',
+    ]);
+    expect(first.status).toBe(0);
+    const log = join(dir, 'shrink.log');
+    const second = runCli([
+      'run',
+      ...smallDb,
+      '--master',
+      '--capacity',
+      '3',
+      '--node-share',
+      '3',
+      '--samples',
+      '1',
+      '--log-file',
+      log,
+    ]);
+    expect(second.status).toBe(0);
+    const resized = logLines(log).filter((l) => l.msg.startsWith('resizing ring'));
+    expect(resized).toEqual([
+      expect.objectContaining({
+        level: 40,
+        dropped: 2,
+        msg: 'resizing ring 100 → 3 (shares of 3): 2 oldest row(s) dropped',
+      }),
+    ]);
+    return admin
+      .query(`DROP TABLE ${small}, ${small}_ring_meta, ${small}_ring_groups, ${small}_ring_shares`)
+      .then(() => admin.query(`DROP FUNCTION ${small}_ring_write(jsonb)`));
+  });
+
   it('refuses a bad --node-share with one line and exit 2', () => {
     for (const [args, message] of [
       [['resize', ...db, '10', '--node-share', 'lots'], /--node-share <rows>' argument 'lots' is invalid/],

@@ -190,6 +190,14 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
 }
 
 function warnCapacity(settings: Settings, store: RingStore, log: ReturnType<typeof createLog>): void {
+  const resized = store.resizedAtOpen;
+  if (resized !== null) {
+    const layout = (l: { capacity: number; nodeShare: number | null }) =>
+      l.nodeShare === null ? String(l.capacity) : `${l.capacity} (shares of ${l.nodeShare})`;
+    const line = `resizing ring ${layout(resized.from)} → ${layout(resized.to)}: ${resized.dropped} oldest row(s) dropped`;
+    if (resized.dropped > 0) log.warn({ dropped: resized.dropped }, line);
+    else log.info({ dropped: 0 }, line);
+  }
   if (!settings.master && settings.capacity !== undefined && settings.capacity !== store.capacity) {
     log.warn(
       { asked: settings.capacity, ring: store.capacity },

@@ -395,6 +395,7 @@ export class RingStore {
   /** Whether the metadata has node_share (the plain write then refuses a shared-out ring). */
   readonly #shareColumn: boolean;
   readonly #registerSql: string;
+  #resizedAtOpen: { from: RingLayout; to: RingLayout; dropped: number } | null = null;
   #closed = false;
   #maintenance: Promise<void> | undefined;
   #lastVacuumError: string | null = null;
@@ -492,7 +493,9 @@ export class RingStore {
       const nodeShare = apply && wantedShare !== undefined ? wantedShare : store.#nodeShare;
       if (schema.adopted || capacity !== store.#capacity || nodeShare !== store.#nodeShare) {
         // Adopting lays the rows out in ring order; a different capacity or share resizes.
-        await store.#resize({ capacity, nodeShare }, schema.adopted);
+        const from = { capacity: store.#capacity, nodeShare: store.#nodeShare };
+        const { dropped } = await store.#resize({ capacity, nodeShare }, schema.adopted);
+        if (!schema.adopted) store.#resizedAtOpen = { from, to: { capacity, nodeShare }, dropped };
       }
       if (schema.adopted || schema.groupsMissing) await store.refreshGroups();
       return store;
@@ -505,6 +508,14 @@ export class RingStore {
   /** The capacity as this store last read or set it. */
   get capacity(): number {
     return this.#capacity;
+  }
+
+  /**
+   * What opening changed: the layout the ring had, the one the options asked for (capacityMode
+   * 'apply'), and the rows that had no room in it; null when opening resized nothing.
+   */
+  get resizedAtOpen(): { from: RingLayout; to: RingLayout; dropped: number } | null {
+    return this.#resizedAtOpen;
   }
 
   /** Rows each node keeps, as this store last read or set it; null when the ring is one pool. */
