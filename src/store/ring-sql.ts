@@ -57,10 +57,18 @@ export function writeSql(
 `
     : '';
   const inputs = INPUT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
-  const capacity = `(SELECT capacity FROM ${quoteIdent(names.meta)}${shareColumn ? ' WHERE node_share IS NULL' : ''})`;
   return `${registration}${ringInsert(names, sequence, `(VALUES ${tuples.join(',\n')}) AS x(${inputs})`, {
-    slot: `((u.n - 1) % ${capacity})::integer`,
+    slot: poolSlot(names, shareColumn),
   })}`;
+}
+
+/**
+ * The slot of row u in one pool: (n − 1) mod capacity. With `shareColumn` it is NULL once the ring
+ * is shared out per node, so that a statement planned for the pool fails instead of writing there.
+ */
+function poolSlot(names: RingNames, shareColumn: boolean): string {
+  const guard = shareColumn ? ' WHERE node_share IS NULL' : '';
+  return `((u.n - 1) % (SELECT capacity FROM ${quoteIdent(names.meta)}${guard}))::integer`;
 }
 
 function registerPairsSql(names: RingNames, nodes: string, containers: string): string {
@@ -149,7 +157,7 @@ export function writeFunctionBody(names: RingNames, sequence: string, shareColum
   // In a ring that can be shared out, the pool's slot is NULL once it is (see writeSql): a resize
   // to shares that this write waited for then fails it, and the store writes it again.
   const pool = ringInsert(names, sequence, source, {
-    slot: `((u.n - 1) % (SELECT capacity FROM ${meta}${shareColumn ? ' WHERE node_share IS NULL' : ''}))::integer`,
+    slot: poolSlot(names, shareColumn),
   });
   if (!shareColumn) {
     return `

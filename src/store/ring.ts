@@ -115,6 +115,13 @@ export interface RingLayout {
   nodeShare: number | null;
 }
 
+/** What opening a ring resized: the layout it had, the one asked for, the rows with no room left. */
+export interface OpenResize {
+  from: RingLayout;
+  to: RingLayout;
+  dropped: number;
+}
+
 export interface WriteResult {
   /** Rows stored (a row whose slot a newer write already holds is not stored, and not counted). */
   written: number;
@@ -366,6 +373,12 @@ async function ensureWriteFunction(
   return true;
 }
 
+/** Pairs to register as the two array parameters of the registration, sorted (a stable lock order). */
+function pairParams(pairs: readonly [string, string][]): [string[], string[]] {
+  const sorted = [...pairs].sort((a, b) => (a[0] === b[0] ? compare(a[1], b[1]) : compare(a[0], b[0])));
+  return [sorted.map((p) => p[0]), sorted.map((p) => p[1])];
+}
+
 function groupKey(node: string, container: string): string {
   return `${node}\u0000${container}`;
 }
@@ -395,7 +408,7 @@ export class RingStore {
   /** Whether the metadata has node_share (the plain write then refuses a shared-out ring). */
   readonly #shareColumn: boolean;
   readonly #registerSql: string;
-  #resizedAtOpen: { from: RingLayout; to: RingLayout; dropped: number } | null = null;
+  #resizedAtOpen: OpenResize | null = null;
   #closed = false;
   #maintenance: Promise<void> | undefined;
   #lastVacuumError: string | null = null;
@@ -449,16 +462,9 @@ export class RingStore {
         `capacityMode ${String(options.capacityMode)} must be 'apply' or 'adopt'`,
       );
     }
-    const wantedShare =
-      options.nodeShare === undefined || options.nodeShare === null
-        ? options.nodeShare
-        : validateNodeShare(options.nodeShare);
-    if (typeof wantedShare === 'number' && wantedCapacity !== undefined && wantedShare > wantedCapacity) {
-      throw new RingStoreError(
-        'bad-input',
-        `node share ${wantedShare} is larger than the capacity ${wantedCapacity}: a share is part of the capacity, so give a share of at most ${wantedCapacity} rows`,
-      );
-    }
+    const wantedShare = validateNodeShare(options.nodeShare);
+    if (typeof wantedShare === 'number' && wantedCapacity !== undefined)
+      checkShareFits(wantedShare, wantedCapacity);
     const every = options.vacuumEvery;
     if (every !== undefined && every !== false && (!Number.isInteger(every) || every < 1)) {
       throw new RingStoreError(
@@ -514,7 +520,7 @@ export class RingStore {
    * What opening changed: the layout the ring had, the one the options asked for (capacityMode
    * 'apply'), and the rows that had no room in it; null when opening resized nothing.
    */
-  get resizedAtOpen(): { from: RingLayout; to: RingLayout; dropped: number } | null {
+  get resizedAtOpen(): OpenResize | null {
     return this.#resizedAtOpen;
   }
 
@@ -591,16 +597,12 @@ export class RingStore {
 
   async #writeChunk(db: SqlQueryable, values: unknown[][], fresh: [string, string][]) {
     const register = fresh.length > 0;
-    const pairs = () => {
-      const sorted = [...fresh].sort((a, b) => (a[0] === b[0] ? compare(a[1], b[1]) : compare(a[0], b[0])));
-      return [sorted.map((p) => p[0]), sorted.map((p) => p[1])];
-    };
     // The usual batch: the rows as one JSON parameter to the write function, whose plan the
     // server session keeps. In a pooled ring, a batch with pairs to register (a writer's first,
     // and one a lap) takes the plain statement, which registers them in the same round trip; a
     // ring shared out per node registers them first, since only the function knows the shares.
     if (this.#callWrite !== null && (!register || this.#nodeShare !== null)) {
-      if (register) await db.query(this.#registerSql, pairs());
+      if (register) await db.query(this.#registerSql, pairParams(fresh));
       return db.query<{ id: number }>(this.#callWrite, [JSON.stringify(values)]);
     }
     const key = `${values.length}:${register}`;
@@ -615,7 +617,7 @@ export class RingStore {
     // A plain loop: Array.prototype.flat took 12 % of the writer's CPU (measured, 11 rows × 50).
     const params: unknown[] = [];
     for (const row of values) for (const value of row) params.push(value);
-    if (register) params.push(...pairs());
+    if (register) params.push(...pairParams(fresh));
     // Unnamed: a named statement would live in the server session, which pgbouncer's transaction
     // pooling and the embedded socket share between clients.
     return db.query<{ id: number }>(sql, params);
@@ -673,11 +675,7 @@ export class RingStore {
     this.#assertOpen();
     const capacity = validateCapacity(n);
     const nodeShare =
-      options.nodeShare === undefined
-        ? this.#nodeShare
-        : options.nodeShare === null
-          ? null
-          : validateNodeShare(options.nodeShare);
+      options.nodeShare === undefined ? this.#nodeShare : (validateNodeShare(options.nodeShare) ?? null);
     return this.#resize({ capacity, nodeShare }, false);
   }
 
@@ -692,12 +690,7 @@ export class RingStore {
         ? `resizing the ring to ${capacity} rows`
         : `resizing the ring to ${capacity} rows in shares of ${nodeShare} per node`;
     if (nodeShare !== null) {
-      if (nodeShare > capacity) {
-        throw new RingStoreError(
-          'bad-input',
-          `node share ${nodeShare} is larger than the capacity ${capacity}: a share is part of the capacity, so give a share of at most ${capacity} rows`,
-        );
-      }
+      checkShareFits(nodeShare, capacity);
       if (!this.#shareColumn) {
         throw new RingStoreError(
           'ring-state',
@@ -722,11 +715,11 @@ export class RingStore {
         if (hasShares) await tx.query(`LOCK TABLE ${shares} IN EXCLUSIVE MODE`);
         await tx.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
         const current = await tx.query<Record<string, unknown>>(`SELECT * FROM ${meta} FOR UPDATE`);
-        const old = current.rows[0];
-        if (old === undefined)
+        const row = current.rows[0];
+        if (row === undefined)
           throw new RingStoreError('ring-state', `${this.#names.meta} has no capacity row`);
-        const oldShare = (old.node_share as number | null | undefined) ?? null;
-        if (old.capacity === capacity && oldShare === nodeShare && !relayoutAlways) return;
+        const old = layoutOf(row);
+        if (old.capacity === capacity && old.nodeShare === nodeShare && !relayoutAlways) return;
         const before = await countRows(tx, table);
         const last = await tx.query<{ seq: number; max: number }>(
           `SELECT coalesce(pg_sequence_last_value(${seq}::regclass), 0)::bigint AS seq,
@@ -1021,13 +1014,20 @@ async function readLayout(db: SqlQueryable, names: RingNames): Promise<RingLayou
   const res = await db.query<Record<string, unknown>>(`SELECT * FROM ${quoteIdent(names.meta)}`);
   const row = res.rows[0];
   if (row === undefined) throw new RingStoreError('ring-state', `${names.meta} has no capacity row`);
+  return layoutOf(row);
+}
+
+/** The layout of a metadata row read with `SELECT *` (so that a missing node_share reads as null). */
+function layoutOf(meta: Record<string, unknown>): RingLayout {
   return {
-    capacity: Number(row.capacity),
-    nodeShare: row.node_share == null ? null : Number(row.node_share),
+    capacity: Number(meta.capacity),
+    nodeShare: meta.node_share == null ? null : Number(meta.node_share),
   };
 }
 
-function validateNodeShare(rows: unknown): number {
+/** A node share as options give it: rows, null (one pool) or undefined (the ring's own) pass. */
+function validateNodeShare(rows: unknown): number | null | undefined {
+  if (rows === undefined || rows === null) return rows;
   if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1 || rows > MAX_CAPACITY) {
     throw new RingStoreError(
       'bad-input',
@@ -1035,6 +1035,15 @@ function validateNodeShare(rows: unknown): number {
     );
   }
   return rows;
+}
+
+function checkShareFits(nodeShare: number, capacity: number): void {
+  if (nodeShare > capacity) {
+    throw new RingStoreError(
+      'bad-input',
+      `node share ${nodeShare} is larger than the capacity ${capacity}: a share is part of the capacity, so give a share of at most ${capacity} rows`,
+    );
+  }
 }
 
 /** The plain write's failure in a ring whose metadata it cannot use (no row, or shared out per node). */
