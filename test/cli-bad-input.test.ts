@@ -100,7 +100,7 @@ describe.skipIf(pgUnavailable !== null && !CI)(
       );
       expect(result.stderr).toMatch(/connection refused/);
       expect(result.stderr.trim().split('\n').at(-1)).toBe(
-        'ringmon: stopped with 2 sampled row(s) the database never took (0 dropped when the buffer was full, 2 still buffered at the stop)',
+        'ringmon: stopped with 2 sampled row(s) the database never took (0 dropped when the buffer was full, 2 still buffered at the stop); the database: cannot connect to PostgreSQL at 127.0.0.1:1 as user postgres (database test): connection refused (is the server running and listening on that port?)',
       );
       expect(result.stderr).not.toContain('hunter2');
       expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -62,6 +62,8 @@ export interface AgentSummary {
   rowsWritten: number;
   rowsDropped: number;
   rowsUnwritten: number;
+  /** Why the database did not take them, when the run ended in an outage. */
+  outageError?: string;
   /** Set when the agent stopped because the sink failed in a way that retrying cannot mend. */
   fatalError?: unknown;
 }
@@ -151,6 +153,7 @@ export class Agent {
       rowsWritten: this.#written,
       rowsDropped: this.#droppedTotal,
       rowsUnwritten: this.#buffer.size,
+      ...(this.#outage ? { outageError: this.#outage.error } : {}),
       ...(this.#fatal ? { fatalError: this.#fatal.error } : {}),
     };
   }

@@ -8,7 +8,10 @@ import type { RowSink } from './agent.js';
  * The ring as the agent's sink. The ring may not be open yet: an agent that starts while the
  * database is down, full of connections or starting up samples into its buffer, and the sink opens
  * the ring on the first write that finds the database there. A failure to open that time cannot
- * mend (a refused login, a table of another shape) is fatal: the agent stops.
+ * mend (a refused login, a table of another shape) is fatal: the agent stops. After a write that
+ * failed for a passing reason, `shouldReopen` may close the ring so that the next write opens it
+ * afresh: an agent that is a client of another process's embedded store does, because reopening is
+ * how it takes the directory over once that owner has gone.
  *
  * `contains` answers the one question a lost answer leaves open — did that batch commit? — by
  * looking for its last row: the same writer (master flag, node, container), sample time, source
@@ -19,11 +22,21 @@ export class RingSink implements RowSink {
   #store: RingStore | null;
   readonly #open: () => Promise<RingStore>;
   readonly #fatal = new WeakSet<object>();
+  readonly #shouldReopen: () => Promise<boolean>;
 
-  /** `store`: the ring when it is open already; `open`: opens it (again) when it is not. */
-  constructor(store: RingStore | null, open: () => Promise<RingStore>) {
+  /**
+   * `store`: the ring when it is open already; `open`: opens it (again) when it is not;
+   * `shouldReopen`: after a passing failure, closes the ring and says true when it should be opened
+   * again.
+   */
+  constructor(
+    store: RingStore | null,
+    open: () => Promise<RingStore>,
+    shouldReopen: () => Promise<boolean> = async () => false,
+  ) {
     this.#store = store;
     this.#open = open;
+    this.#shouldReopen = shouldReopen;
   }
 
   /** The open ring, or null while the database has not been reached. */
@@ -42,12 +55,26 @@ export class RingSink implements RowSink {
     return this.#store;
   }
 
-  async write(rows: readonly SampleInput[]): Promise<unknown> {
-    return (await this.#ring()).write(rows);
+  /** Runs `fn` on the open ring; a passing failure may close it for the next call to reopen. */
+  async #use<T>(fn: (store: RingStore) => Promise<T>): Promise<T> {
+    const store = await this.#ring();
+    try {
+      return await fn(store);
+    } catch (error) {
+      if (isPassing(error) && this.#store === store && (await this.#shouldReopen())) this.#store = null;
+      throw error;
+    }
   }
 
-  async contains(row: SampleInput): Promise<boolean> {
-    const store = await this.#ring();
+  write(rows: readonly SampleInput[]): Promise<unknown> {
+    return this.#use((store) => store.write(rows));
+  }
+
+  contains(row: SampleInput): Promise<boolean> {
+    return this.#use((store) => this.#contains(store, row));
+  }
+
+  async #contains(store: RingStore, row: SampleInput): Promise<boolean> {
     const sql = `SELECT 1 FROM ${quoteIdent(store.table)}
     WHERE master_flag = $1 AND node_flag = $2 AND node_name = $3 AND container_name IS NOT DISTINCT FROM $4
       AND sample_time = $5 AND source IS NOT DISTINCT FROM $6 AND cpu_total_pct IS NOT DISTINCT FROM $7::real

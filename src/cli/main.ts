@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { RingmonError } from '../errors.js';
 import { registerContainers } from './containers.js';
 import { registerMaintenance } from './maintenance.js';
+import { maskedCommandLine } from './process-title.js';
 import { registerRecent } from './recent.js';
 import { registerRun } from './run.js';
 import { registerSample } from './sample.js';
@@ -58,4 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Before anything else runs: other users can read this process's command line.
+const masked = maskedCommandLine(process.argv);
+if (masked !== null) process.title = masked;
 process.exitCode = await main(process.argv.slice(2));

@@ -11,12 +11,12 @@ export interface OpenedRing {
 
 /**
  * Opens the ring the settings name. `apply` makes the settings' capacity the ring's (a master, or
- * `resize`); otherwise an existing ring keeps its own. With `serve`, an embedded store is shared
- * with other processes over its socket (the agent).
+ * `resize`); otherwise an existing ring keeps its own. An embedded store is shared with other
+ * processes over its socket while this one owns it (`serve: false` keeps it to itself).
  */
 export async function openRing(
   settings: Settings,
-  options: { serve?: boolean; applyCapacity?: boolean } = {},
+  options: { serve?: boolean; applyCapacity?: boolean; onWarning?: (message: string) => void } = {},
 ): Promise<OpenedRing> {
   const embedded =
     settings.db.kind === 'embedded'
@@ -31,6 +31,8 @@ export async function openRing(
       capacity: settings.capacity,
       nodeShare: settings.nodeShare,
       capacityMode: options.applyCapacity ? 'apply' : 'adopt',
+      // What the store mended by itself: the agent logs it; a command says it on stderr.
+      onWarning: options.onWarning ?? ((message) => process.stderr.write(`ringmon: warning: ${message}\n`)),
     });
     return {
       store,

@@ -109,10 +109,30 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
   // Typed by the assertion, not narrowed to null: `opened` sets it from a callback.
   let ring = null as OpenedRing | null;
   let dashboard: Dashboard | undefined;
-  const open = () => openRing(settings, { serve: true, applyCapacity: settings.master });
+  /** The process whose embedded store the ring was last opened in (a takeover is logged). */
+  let embeddedOwner: number | null = null;
+  const open = () =>
+    openRing(settings, {
+      serve: true,
+      applyCapacity: settings.master,
+      onWarning: (message) => log.warn(message),
+    });
   /** What the agent does once it has the ring, at start or when the database first answers. */
   const opened = async (opening: OpenedRing): Promise<RingStore> => {
+    const before = embeddedOwner;
     ring = opening;
+    const now = ownerOf(opening);
+    embeddedOwner = now;
+    if (now !== null) {
+      if (now === process.pid && before !== null && before !== process.pid) {
+        log.warn(
+          { previousOwner: before },
+          `took the embedded store over from process ${before}, which has gone`,
+        );
+      } else if (now !== process.pid && now !== before) {
+        log.info({ owner: now }, `the embedded store is open in process ${now}: writing through its socket`);
+      }
+    }
     warnCapacity(settings, opening.store, log);
     if (web) dashboard = await serveDashboard(opening.store, web, log);
     return opening.store;
@@ -151,24 +171,38 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
         master: settings.master,
         nodeInterval: settings.nodeIntervalSeconds,
         containers: containers ? (settings.allContainers ? 'all' : settings.containers) : [],
-        ...(endpoint ? { sharedAt: endpoint.socketDir ?? `${endpoint.host}:${endpoint.port}` } : {}),
+        ...(endpoint && ring?.embedded?.mode === 'owner' ? { sharedAt: endpoint.socketDir } : {}),
       },
       'agent started',
     );
     const agent = new Agent({
       sources,
-      sink: new RingSink(store ?? null, async () => {
-        const reached = await opened(await open());
-        log.info({ ring: reached.table, capacity: reached.capacity }, 'database reached; ring opened');
-        return reached;
-      }),
+      sink: new RingSink(
+        store ?? null,
+        async () => {
+          const reached = await opened(await open());
+          log.info({ ring: reached.table, capacity: reached.capacity }, 'database reached; ring opened');
+          return reached;
+        },
+        async () => {
+          // A client of another process's embedded store reopens: if that owner has gone, the
+          // reopen makes this agent the owner, and its buffer goes into the directory itself.
+          if (ring?.embedded?.mode !== 'client') return false;
+          const closing = ring;
+          ring = null;
+          await dashboard?.close();
+          dashboard = undefined;
+          await closing.close().catch(() => undefined);
+          return true;
+        },
+      ),
       log,
       bufferRows: settings.bufferRows,
       samples: settings.samples,
     });
     if (unreachable !== undefined) agent.reportOutage(unreachable);
     const summary = await agent.run(controller.signal);
-    const { fatalError, ...counts } = summary;
+    const { fatalError, outageError, ...counts } = summary;
     log.info(counts, 'agent stopped');
     if (fatalError !== undefined) {
       throw fatalError instanceof RingmonError
@@ -178,7 +212,7 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     const lost = summary.rowsDropped + summary.rowsUnwritten;
     if (lost > 0) {
       throw new RingmonError(
-        `stopped with ${lost} sampled row(s) the database never took (${summary.rowsDropped} dropped when the buffer was full, ${summary.rowsUnwritten} still buffered at the stop)`,
+        `stopped with ${lost} sampled row(s) the database never took (${summary.rowsDropped} dropped when the buffer was full, ${summary.rowsUnwritten} still buffered at the stop)${summary.outageError === undefined ? '' : `; the database: ${summary.outageError}`}`,
         'lost',
       );
     }
@@ -187,6 +221,11 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     await ring?.close();
     log.flush();
   }
+}
+
+/** The PID of the process that owns the embedded store the ring is open in; null on a server. */
+function ownerOf(ring: OpenedRing | null): number | null {
+  return ring?.embedded?.endpoint?.pid ?? (ring?.embedded?.mode === 'owner' ? process.pid : null);
 }
 
 function warnCapacity(settings: Settings, store: RingStore, log: ReturnType<typeof createLog>): void {

@@ -9,7 +9,7 @@
  * - V8 keeps PostgreSQL's WebAssembly at baseline code (see baselineWasmOnly).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -73,7 +73,8 @@ async function initInChild(dir: string, startParams: string[]): Promise<void> {
     `  const db = new PGlite(process.env.RINGMON_PGLITE_DIR, { startParams: JSON.parse(process.env.RINGMON_PGLITE_PARAMS) });`,
     '  await db.waitReady;',
     '  await db.close();',
-    '})().catch((e) => { console.error(String(e && e.message || e)); process.exit(1); });',
+    // PGlite's file system fails with an ErrnoError that has an errno and no message.
+    '})().catch((e) => { console.error(JSON.stringify({ message: e && e.message, errno: e && e.errno })); process.exit(1); });',
   ].join('\n');
   try {
     await run(process.execPath, ['-e', script], {
@@ -86,11 +87,67 @@ async function initInChild(dir: string, startParams: string[]): Promise<void> {
     });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
+    let reported: unknown = asDriverError(err);
+    try {
+      reported = JSON.parse(stderr.trim().split('\n').pop() ?? '');
+    } catch {
+      if (stderr.trim() !== '') reported = { message: stderr };
+    }
     throw new RingStoreError(
       'connect',
-      `cannot create the PGlite database in ${dir}: ${oneLine(stderr || asDriverError(err).message || '')}`,
-      { cause: err },
+      `cannot create the PGlite database in ${dir}: ${pgliteFailure(reported)}`,
+      {
+        cause: err,
+      },
     );
+  }
+}
+
+/**
+ * What PGlite's virtual file system's error numbers (WASI's numbering, not Linux's) mean, for the
+ * ones a data directory meets; PGlite's ErrnoError carries the number and no message.
+ */
+const FS_ERRNO: Record<number, string> = {
+  2: 'permission denied (EACCES)',
+  19: 'disk quota exceeded (EDQUOT)',
+  29: 'input/output error (EIO)',
+  44: 'no such file or directory (ENOENT)',
+  51: 'no space left on device (ENOSPC)',
+  63: 'operation not permitted (EPERM)',
+  69: 'read-only file system (EROFS)',
+};
+
+/** One line for whatever PGlite threw: a message, or an ErrnoError's number. */
+export function pgliteFailure(err: unknown): string {
+  const { message, errno } = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as {
+    message?: unknown;
+    errno?: unknown;
+  };
+  if (typeof message === 'string' && message !== '') return oneLine(message);
+  if (typeof errno === 'number') return FS_ERRNO[errno] ?? `file system error ${errno}`;
+  return oneLine(String(err));
+}
+
+/**
+ * Creates a new data directory in `dir` by initialising a sibling and renaming it into place, so
+ * that a creation that fails half-way (a full disk, a kill) leaves no half-made directory that a
+ * later start would have to refuse.
+ */
+async function initDataDir(dir: string, startParams: string[]): Promise<void> {
+  const staging = `${dir}.init-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    mkdirSync(staging, { recursive: true });
+    await initInChild(staging, startParams);
+    rmSync(dir, { recursive: true, force: true }); // empty: checked by the caller
+    renameSync(staging, dir);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err instanceof RingStoreError
+      ? err
+      : new RingStoreError('connect', `cannot create the PGlite database in ${dir}: ${pgliteFailure(err)}`, {
+          cause: err,
+        });
   }
 }
 
@@ -110,8 +167,8 @@ export async function openPglite(dataDir: string, tuning: PgliteTuning): Promise
         `${dir} is neither empty nor a PGlite data directory (it has no PG_VERSION); refusing to use it`,
       );
     }
-    mkdirSync(dir, { recursive: true });
-    if (tuning.initInChildProcess !== false) await initInChild(dir, startParams);
+    if (tuning.initInChildProcess !== false) await initDataDir(dir, startParams);
+    else mkdirSync(dir, { recursive: true });
   }
   try {
     const db = new PGlite(inMemory ? undefined : dir, { startParams });
@@ -120,7 +177,7 @@ export async function openPglite(dataDir: string, tuning: PgliteTuning): Promise
   } catch (err) {
     throw new RingStoreError(
       'connect',
-      `cannot open the PGlite database in ${inMemory ? 'memory' : dir}: ${oneLine(asDriverError(err).message ?? String(err))}`,
+      `cannot open the PGlite database in ${inMemory ? 'memory' : dir}: ${pgliteFailure(err)}`,
       { cause: err },
     );
   }

@@ -101,6 +101,11 @@ export interface RingStoreOptions {
   now?: () => number;
   /** Connection settings for a db the store opens itself. */
   connection?: OpenSqlClientOptions;
+  /**
+   * Told, in one line, what the store mended by itself: a metadata row someone deleted, recreated
+   * from the table. Default: nothing is said.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface ResizeResult {
@@ -220,6 +225,8 @@ async function ensureSchema(
   created: boolean;
   adopted: boolean;
   groupsMissing: boolean;
+  /** The capacity of a metadata row that was missing and was recreated; null when none was. */
+  repaired: number | null;
   writeFunction: boolean;
   shareColumn: boolean;
 }> {
@@ -233,6 +240,7 @@ async function ensureSchema(
   const existing = found.rows[0];
   let created = false;
   let adopted = false;
+  let repaired: number | null = null;
   if (existing === undefined) {
     await tx.query(createTableSql(names, { unlogged: wanted.unlogged ?? false }));
     for (const index of names.indexes) await tx.query(createIndexSql(names, index));
@@ -294,6 +302,9 @@ async function ensureSchema(
         names.table,
       ]);
       adopted = true;
+    } else {
+      const restored = await restoreMetaRow(tx, names, wanted.capacity ?? DEFAULTS.capacity);
+      if (restored !== null) repaired = restored;
     }
   }
   const groups = await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
@@ -318,9 +329,35 @@ async function ensureSchema(
     created,
     adopted,
     groupsMissing: groupsMissing && !created,
+    repaired,
     writeFunction: await ensureWriteFunction(tx, names, sequence, shareColumn),
     shareColumn,
   };
+}
+
+/**
+ * Recreates the metadata's one row when someone deleted it, from what the table still says: its
+ * capacity is the slot range the rows use, or `capacity` (what this opener asks for, or the
+ * default) when that is larger, so that no row is outside the ring and none is deleted. The layout
+ * becomes one pool: what shares a ring had is not in its rows. Returns the capacity it wrote, or
+ * null when the row was there. Holds the ring's advisory lock, as creating a ring does.
+ */
+async function restoreMetaRow(tx: SqlQueryable, names: RingNames, capacity: number): Promise<number | null> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['ringmon', names.table]);
+  const res = await tx.query<{ capacity: number }>(
+    `INSERT INTO ${quoteIdent(names.meta)} (capacity, ring_table)
+     SELECT greatest($1::integer, coalesce(max(slot) + 1, 0)), $2 FROM ${quoteIdent(names.table)}
+     ON CONFLICT (one_row) DO NOTHING
+     RETURNING capacity`,
+    [capacity, names.table],
+  );
+  const restored = res.rows[0];
+  return restored === undefined ? null : Number(restored.capacity);
+}
+
+/** What the store says when it recreated the metadata row. */
+function restoredMessage(names: RingNames, capacity: number): string {
+  return `the ring's metadata row in ${names.meta} was missing: recreated it from ${names.table} with capacity ${capacity}, one pool (a master's next start or ringmon resize sets the capacity and node share it should have)`;
 }
 
 /**
@@ -400,6 +437,7 @@ export class RingStore {
   readonly #useNullForEmpty: boolean;
   readonly #vacuumEvery: number | false | undefined;
   readonly #now: () => number;
+  readonly #onWarning: (message: string) => void;
   /** Pair → the last id this store had seen when it registered the pair. */
   readonly #registered = new Map<string, number>();
   #lastSeenId = 0;
@@ -422,6 +460,7 @@ export class RingStore {
     useNullForEmpty: boolean;
     vacuumEvery: number | false | undefined;
     now: () => number;
+    onWarning: (message: string) => void;
     opened: 'created' | 'adopted' | 'existing';
     writeFunction: boolean;
   }) {
@@ -436,6 +475,7 @@ export class RingStore {
     this.#useNullForEmpty = init.useNullForEmpty;
     this.#vacuumEvery = init.vacuumEvery;
     this.#now = init.now;
+    this.#onWarning = init.onWarning;
     this.opened = init.opened;
     this.#latestSql = latestSql(init.names);
     this.#latestTimesSql = latestSql(init.names, true);
@@ -491,9 +531,11 @@ export class RingStore {
         useNullForEmpty: options.useNullForEmpty ?? true,
         vacuumEvery: every,
         now: options.now ?? Date.now,
+        onWarning: options.onWarning ?? (() => {}),
         opened: schema.created ? 'created' : schema.adopted ? 'adopted' : 'existing',
         writeFunction: schema.writeFunction,
       });
+      if (schema.repaired !== null) store.#onWarning(restoredMessage(names, schema.repaired));
       const apply = options.capacityMode !== 'adopt';
       const capacity = apply ? (wantedCapacity ?? store.#capacity) : store.#capacity;
       const nodeShare = apply && wantedShare !== undefined ? wantedShare : store.#nodeShare;
@@ -553,10 +595,11 @@ export class RingStore {
     try {
       res = await this.#writeValues(values, fresh).catch(async (err: unknown) => {
         // The plain statement stores nothing in a ring someone shared out per node since we read
-        // its layout (its slot is NULL then): read the layout again and write the way it says.
+        // its layout (its slot is NULL then): read the layout again and write the way it says. A
+        // slot is NULL too when someone deleted the metadata row: recreate it and write.
         if (!isNullSlot(err)) throw err;
-        const layout = await readLayout(this.#db, this.#names);
-        if (layout.nodeShare === null) throw err;
+        const layout = await this.#layoutOrRestore();
+        if (layout === null) throw err;
         this.#capacity = layout.capacity;
         this.#nodeShare = layout.nodeShare;
         return this.#writeValues(values, fresh);
@@ -573,6 +616,28 @@ export class RingStore {
       this.#maybeMaintain(first, last);
     }
     return { written: ids.length, ids };
+  }
+
+  /**
+   * After a write that found no slot: the layout the metadata holds now when it differs from one
+   * pool (someone shared the ring out meanwhile), or, when the metadata row is gone, the layout of
+   * the row recreated from the table; null when the failure was not either of these.
+   */
+  async #layoutOrRestore(): Promise<RingLayout | null> {
+    let layout = await readLayout(this.#db, this.#names).catch((err: unknown) => {
+      if (err instanceof RingStoreError && err.code === 'ring-state') return null;
+      throw err;
+    });
+    if (layout === null) {
+      const restored = await this.#db.transaction((tx) => restoreMetaRow(tx, this.#names, this.#capacity));
+      if (restored !== null) this.#onWarning(restoredMessage(this.#names, restored));
+      layout = await readLayout(this.#db, this.#names);
+    } else if (layout.nodeShare === null) {
+      return null;
+    }
+    this.#capacity = layout.capacity;
+    this.#nodeShare = layout.nodeShare;
+    return layout;
   }
 
   async #writeValues(values: unknown[][], fresh: [string, string][]): Promise<{ rows: { id: number }[] }> {
@@ -651,7 +716,7 @@ export class RingStore {
     if (isNullSlot(err)) {
       return new RingStoreError(
         'ring-state',
-        `the ring's metadata table ${this.#names.meta} has no capacity row; reopen the ring to recreate it`,
+        `the ring's metadata table ${this.#names.meta} has no capacity row; reopening the ring (any ringmon command, or RingStore.open) recreates it from the table`,
         { cause: err },
       );
     }
