@@ -590,10 +590,16 @@ export class RingStore {
     if (!Array.isArray(rows)) throw new RingStoreError('bad-input', 'write() takes an array of rows');
     if (rows.length === 0) return { written: 0, ids: [] };
     const values = toRowValues(rows, this.#useNullForEmpty);
-    const fresh = this.#unregisteredPairs(rows);
+    let fresh = this.#unregisteredPairs(rows);
     let res: { rows: { id: number }[] };
     try {
       res = await this.#writeValues(values, fresh).catch(async (err: unknown) => {
+        // Someone dropped the ring under this writer: make it again and write (said once, loudly).
+        if (isMissingRing(err, this.#names)) {
+          await this.#recreate();
+          fresh = this.#unregisteredPairs(rows);
+          return this.#writeValues(values, fresh);
+        }
         // The plain statement stores nothing in a ring someone shared out per node since we read
         // its layout (its slot is NULL then): read the layout again and write the way it says. A
         // slot is NULL too when someone deleted the metadata row: recreate it and write.
@@ -616,6 +622,39 @@ export class RingStore {
       this.#maybeMaintain(first, last);
     }
     return { written: ids.length, ids };
+  }
+
+  /**
+   * Creates the ring again after someone dropped its table (DROP TABLE, a restore of an older
+   * dump), as opening it would, with the capacity this store knew; what the dropped table held is
+   * gone, and the warning says so.
+   */
+  async #recreate(): Promise<void> {
+    const schema = await this.#db
+      .transaction((tx) => ensureSchema(tx, this.#names, { capacity: this.#capacity, unlogged: undefined }))
+      .catch((err) => {
+        throw databaseError('recreating the ring', this.table, err);
+      });
+    if (schema.sequence !== this.#sequence) {
+      throw new RingStoreError(
+        'schema-mismatch',
+        `${this.table} was made again with another id sequence (${schema.sequence}, not ${this.#sequence}): reopen the ring`,
+      );
+    }
+    this.#registered.clear();
+    this.#lastSeenId = 0;
+    const layout = await readLayout(this.#db, this.#names);
+    this.#capacity = layout.capacity;
+    this.#nodeShare = layout.nodeShare;
+    if (schema.created) {
+      this.#onWarning(
+        `ring table ${this.table} was dropped while this store wrote to it: created it again (capacity ${layout.capacity}) and carried on; the rows it held are gone`,
+      );
+    } else if (schema.adopted) {
+      this.#onWarning(
+        `the ring's metadata table ${this.#names.meta} was dropped while this store wrote to it: created it again (capacity ${layout.capacity}) and carried on`,
+      );
+    }
   }
 
   /**
@@ -1112,6 +1151,14 @@ function checkShareFits(nodeShare: number, capacity: number): void {
 }
 
 /** The plain write's failure in a ring whose metadata it cannot use (no row, or shared out per node). */
+/** A write that failed because the ring's table (or its write function) is not there. */
+function isMissingRing(err: unknown, names: RingNames): boolean {
+  const d = asDriverError(err);
+  const message = d.message ?? '';
+  if (d.code === '42P01') return [names.table, names.meta, names.groups].some((t) => message.includes(`"${t}"`));
+  return d.code === '42883' && message.includes(names.writeFunction);
+}
+
 function isNullSlot(err: unknown): boolean {
   const d = asDriverError(err);
   return d.code === '23502' && /slot/.test(d.message ?? '');

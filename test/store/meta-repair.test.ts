@@ -72,3 +72,34 @@ forEachBackend('a deleted metadata row', (backend) => {
     expect(large.capacity).toBe(60);
   });
 });
+
+forEachBackend('a ring dropped under its writer', (backend) => {
+  it('the next write creates it again, says so once, and stores the batch; so does a dropped metadata table', async () => {
+    const table = uniqueTable('dropped');
+    const warnings: string[] = [];
+    const store = await backend.open({ tableName: table, capacity: 30, onWarning: (m) => warnings.push(m) });
+    try {
+      await store.write(numberedRows(0, 10));
+      await backend.sql(`DROP TABLE ${table}`);
+      expect((await store.write(numberedRows(10, 2))).written).toBe(2);
+      expect(warnings).toEqual([
+        `ring table ${table} was dropped while this store wrote to it: created it again (capacity 30) and carried on; the rows it held are gone`,
+      ]);
+      expect((await store.recent({ limit: 100 })).map((r) => r.cpu_total_pct)).toEqual([11, 10]);
+      expect(await store.latest()).toHaveLength(1); // the pair is registered again
+      await store.write(numberedRows(12, 1));
+      expect(warnings).toHaveLength(1);
+
+      await backend.sql(`DROP TABLE ${ringNames(table).meta}`);
+      expect((await store.write(numberedRows(13, 1))).written).toBe(1);
+      expect(warnings[1]).toMatch(
+        /metadata table .* was dropped while this store wrote to it: created it again \(capacity 30\)/,
+      );
+      expect((await store.state()).capacity).toBe(30);
+      expect((await store.recent({ limit: 100 })).map((r) => r.cpu_total_pct)).toEqual([13, 12, 11, 10]);
+    } finally {
+      await store.close();
+      await backend.drop(table);
+    }
+  });
+});
