@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SampleInput } from '../columns.js';
 import { OutageBuffer } from './outage-buffer.js';
-import { monotonicMs, Schedule } from './schedule.js';
+import { firstDueMs, monotonicMs, Schedule } from './schedule.js';
 
 /** Where the agent's rows go: the ring, in practice. */
 export interface RowSink {
@@ -109,7 +109,11 @@ export class Agent {
     const { sources, log } = this.#options;
     const startMs = monotonicMs();
     await Promise.all(sources.map((source) => source.prime()));
-    const schedules = sources.map((source) => new Schedule(source.intervalSeconds * 1000, startMs));
+    const wallOffsetMs = Date.now() - monotonicMs();
+    const schedules = sources.map((source) => {
+      const intervalMs = source.intervalSeconds * 1000;
+      return new Schedule(intervalMs, firstDueMs(startMs, intervalMs, wallOffsetMs));
+    });
     let ticks = 0;
     let samples = 0;
     const limit = this.#options.samples;

@@ -1155,7 +1155,8 @@ function checkShareFits(nodeShare: number, capacity: number): void {
 function isMissingRing(err: unknown, names: RingNames): boolean {
   const d = asDriverError(err);
   const message = d.message ?? '';
-  if (d.code === '42P01') return [names.table, names.meta, names.groups].some((t) => message.includes(`"${t}"`));
+  if (d.code === '42P01')
+    return [names.table, names.meta, names.groups].some((t) => message.includes(`"${t}"`));
   return d.code === '42883' && message.includes(names.writeFunction);
 }
 
