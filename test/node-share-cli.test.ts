@@ -216,9 +216,52 @@ describe.skipIf(pgUnavailable !== null && !CI)('per-node shares from the CLI', (
         msg: 'resizing ring 100 → 3 (shares of 3): 2 oldest row(s) dropped',
       }),
     ]);
+    // The same master, restarted with other settings: a resize, not a disagreement.
+    expect(logLines(log).some((l) => l.msg.startsWith('two masters disagree'))).toBe(false);
     return admin
       .query(`DROP TABLE ${small}, ${small}_ring_meta, ${small}_ring_groups, ${small}_ring_shares`)
       .then(() => admin.query(`DROP FUNCTION ${small}_ring_write(jsonb)`));
+  });
+
+  it('a master that resizes a ring another master wrote to within the hour warns that two masters disagree', () => {
+    const shared = `${table}_masters`;
+    const sharedDb = ['--database-url', PG_URL, '--table', shared];
+    const master = (node: string, capacity: string, log: string) =>
+      runCli([
+        'run',
+        ...sharedDb,
+        '--master',
+        '--node-name',
+        node,
+        '--capacity',
+        capacity,
+        '--samples',
+        '2',
+        '--interval',
+        '0.2',
+        '--log-file',
+        log,
+      ]);
+    expect(master('m1', '100', join(dir, 'm1.log')).status).toBe(0);
+    const log = join(dir, 'm2.log');
+    expect(master('m2', '50', log).status).toBe(0);
+    const warned = logLines(log).filter((l) => l.msg.startsWith('two masters disagree'));
+    expect(warned).toEqual([
+      expect.objectContaining({
+        level: 40,
+        otherMaster: 'm1',
+        msg: expect.stringMatching(
+          /^two masters disagree: m1 wrote as the master \d+ s ago with the ring at capacity 100, and this master \(m2\) set capacity 50; give every master the same --capacity and --node-share, or run only one with --master$/,
+        ),
+      }),
+    ]);
+    // The same settings again: no resize, nothing to disagree about.
+    const again = join(dir, 'm2-again.log');
+    expect(master('m2', '50', again).status).toBe(0);
+    expect(logLines(again).some((l) => /two masters|resizing/.test(l.msg))).toBe(false);
+    return admin
+      .query(`DROP TABLE ${shared}, ${shared}_ring_meta, ${shared}_ring_groups`)
+      .then(() => admin.query(`DROP FUNCTION ${shared}_ring_write(jsonb)`));
   });
 
   it('refuses a bad --node-share with one line and exit 2', () => {

@@ -121,6 +121,7 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
   const opened = async (opening: OpenedRing): Promise<RingStore> => {
     const before = embeddedOwner;
     ring = opening;
+    await warnMastersDisagree(settings, opening.store, log);
     const now = ownerOf(opening);
     embeddedOwner = now;
     if (now !== null) {
@@ -226,6 +227,30 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
 /** The PID of the process that owns the embedded store the ring is open in; null on a server. */
 function ownerOf(ring: OpenedRing | null): number | null {
   return ring?.embedded?.endpoint?.pid ?? (ring?.embedded?.mode === 'owner' ? process.pid : null);
+}
+
+/** How recently another master must have written for a resize to be a disagreement between two. */
+const MASTERS_DISAGREE_SECONDS = 3600;
+
+/**
+ * A master that resized the ring at its start, while another node wrote as the master within the
+ * last hour: two masters with different settings resize the ring back and forth at each start, and
+ * each shrink drops rows. Said once, as a warning, with both settings.
+ */
+async function warnMastersDisagree(settings: Settings, store: RingStore, log: ReturnType<typeof createLog>) {
+  const resized = store.resizedAtOpen;
+  if (!settings.master || resized === null) return;
+  const since = Math.floor(Date.now() / 1000) - MASTERS_DISAGREE_SECONDS;
+  const others = (await store.masters(since).catch(() => [])).filter((m) => m.node !== settings.nodeName);
+  const other = others[0];
+  if (other === undefined) return;
+  const layout = (l: { capacity: number; nodeShare: number | null }) =>
+    l.nodeShare === null ? `capacity ${l.capacity}` : `capacity ${l.capacity} in shares of ${l.nodeShare}`;
+  const ago = Math.max(0, Math.floor(Date.now() / 1000) - other.newest);
+  log.warn(
+    { otherMaster: other.node, otherMasterSecondsAgo: ago, ring: resized.from, asked: resized.to },
+    `two masters disagree: ${other.node} wrote as the master ${ago} s ago with the ring at ${layout(resized.from)}, and this master (${settings.nodeName}) set ${layout(resized.to)}; give every master the same --capacity and --node-share, or run only one with --master`,
+  );
 }
 
 function warnCapacity(settings: Settings, store: RingStore, log: ReturnType<typeof createLog>): void {

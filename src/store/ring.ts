@@ -931,6 +931,26 @@ export class RingStore {
     }
   }
 
+  /**
+   * The nodes whose agents wrote as the master (host rows with master_flag) since `sinceEpoch`
+   * (seconds), each with its newest such sample_time, newest first. The master index
+   * (sample_time DESC WHERE master_flag AND node_flag) reads only those rows.
+   */
+  async masters(sinceEpoch: number): Promise<{ node: string; newest: number }[]> {
+    this.#assertOpen();
+    try {
+      const res = await this.#db.query<{ node: string; newest: string | number }>(
+        `SELECT node_name AS node, max(sample_time) AS newest FROM ${quoteIdent(this.table)}
+          WHERE master_flag = TRUE AND node_flag = TRUE AND sample_time >= $1
+          GROUP BY node_name ORDER BY newest DESC`,
+        [sinceEpoch],
+      );
+      return res.rows.map((r) => ({ node: r.node, newest: Number(r.newest) }));
+    } catch (err) {
+      throw databaseError('reading the masters', this.table, err);
+    }
+  }
+
   /** Capacity, fill, sizes, vacuum state and the newest sample of every node and container. */
   async state(): Promise<RingState> {
     this.#assertOpen();
