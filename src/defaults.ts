@@ -17,3 +17,9 @@ export const DEFAULTS = {
   /** The dashboard's address: loopback, so nothing is exposed unless asked for (with a token). */
   dashboardBind: '127.0.0.1',
 } as const;
+
+/**
+ * The longest cleanup window: a thousand years. Past it a cutoff stops being a real epoch second
+ * (1e300 hours overflows sample_time's BIGINT), so a larger value is a mistake, not a wish.
+ */
+export const MAX_KEEP_HOURS = 24 * 365 * 1000;

@@ -50,7 +50,20 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
     [['--config', join(dir, 'missing.yaml')], /cannot read config file .*missing\.yaml: no such file/],
     [['--config', dir], /cannot read config file .*EISDIR/],
     [['--bogus'], /unknown option '--bogus'/],
+    [
+      ['--database-url', 'postgresql://u:hunter2%zz@127.0.0.1/d'],
+      /the database URL does not parse: its password has a malformed percent-escape/,
+    ],
   ])('%j', (args, message) => expectOneLine(['run', ...args], 2, message));
+
+  it.each([
+    [['cleanup', '--keep-hours', '1e300'], /--keep-hours.*'1e300' is invalid.*at most 8760000/],
+    [['cleanup', '--keep-hours', 'Infinity'], /--keep-hours.*'Infinity' is invalid/],
+    [
+      ['status', '--database-url', 'postgresql://u%zz@127.0.0.1/d'],
+      /its user name has a malformed percent-escape/,
+    ],
+  ])('%j', (args, message) => expectOneLine(args, 2, message));
 
   it.each([
     ['invalid YAML', 'monitoring:\n  containers: [a,\n', /bad\.yaml:\d+: invalid YAML/],
@@ -151,3 +164,24 @@ describe('help and version', () => {
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)(
+  'a data directory on a read-only filesystem (as root: a real read-only mount)',
+  () => {
+    it('is one line naming the cause and the fix, exit 2, for a command and for the agent', async () => {
+      const { execFileSync, spawnSync } = await import('node:child_process');
+      const { mkdirSync } = await import('node:fs');
+      const mount = join(dir, 'ro');
+      mkdirSync(mount);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mount]);
+      try {
+        const message =
+          /cannot use the data directory .*ro\/d: EROFS: read-only file system.*; choose a --data-dir \(database\.data_dir\) on a filesystem this user may write/;
+        expectOneLine(['status', '--data-dir', join(mount, 'd')], 2, message);
+        expectOneLine(['run', '--data-dir', join(mount, 'd'), '--samples', '1'], 2, message);
+      } finally {
+        spawnSync('umount', [mount]);
+      }
+    });
+  },
+);

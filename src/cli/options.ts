@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { MAX_KEEP_HOURS } from '../defaults.js';
 
 /** A positive number of seconds (fractions allowed), at most a day. */
 export function parseSeconds(text: string): number {
@@ -52,8 +53,10 @@ export function parseNodeShare(text: string): number | 'off' {
 /** A positive number of hours (fractions allowed). */
 export function parseHours(text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError('must be a number of hours above 0 (e.g. 24 or 0.5).');
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > MAX_KEEP_HOURS) {
+    throw new InvalidArgumentError(
+      `must be a number of hours above 0 and at most ${MAX_KEEP_HOURS} (a thousand years), e.g. 24 or 0.5.`,
+    );
   }
   return value;
 }

@@ -174,9 +174,20 @@ function serverFromUrl(
   if (passwordFlag !== null) url.password = encodeURIComponent(passwordFlag);
   else if (!url.password && envPassword !== null && url.username)
     url.password = encodeURIComponent(envPassword);
-  const password = url.password ? decodeURIComponent(url.password) : null;
-  const user = decodeURIComponent(url.username) || '(default user)';
-  const database = decodeURIComponent(url.pathname.slice(1)) || '(default database)';
+  // A bad percent-escape (%zz) is named by its part, never by its text: it may be the password.
+  const decode = (part: string, value: string) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw new RingmonError(
+        `the database URL does not parse: its ${part} has a malformed percent-escape (% must be followed by two hex digits; write a literal % as %25)`,
+        'usage',
+      );
+    }
+  };
+  const password = url.password ? decode('password', url.password) : null;
+  const user = decode('user name', url.username) || '(default user)';
+  const database = decode('database name', url.pathname.slice(1)) || '(default database)';
   return {
     kind: 'server',
     url: url.toString(),

@@ -99,8 +99,33 @@ function listens(socketPath: string): Promise<boolean> {
   });
 }
 
-const unusable = (dir: string, error: unknown) =>
-  new RingmonError(`cannot use the data directory ${dir}: ${(error as Error).message}`, 'usage');
+const unusable = (dir: string, error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint =
+    code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+      ? '; choose a --data-dir (database.data_dir) on a filesystem this user may write'
+      : '';
+  return new RingmonError(
+    `cannot use the data directory ${dir}: ${(error as Error).message}${hint}`,
+    'usage',
+  );
+};
+
+/** Creates the data directory; a failure says its real cause. */
+function makeDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // A recursive mkdir reports ENOENT where the cause is a read-only or unwritable parent: asked
+    // once more without it, the kernel names the cause (EROFS, EACCES).
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (direct) {
+      if ((direct as NodeJS.ErrnoException).code !== 'ENOENT') throw direct;
+    }
+    throw error;
+  }
+}
 
 /**
  * Opens the embedded database in `dataDir`: as its owner when no other process holds it, else as a
@@ -116,7 +141,7 @@ export async function openEmbedded(
   for (;;) {
     let lock: DirLock | null;
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDataDir(dir);
       lock = tryLockDir(dir);
     } catch (error) {
       throw unusable(dir, error);

@@ -20,7 +20,7 @@
  * the writes that arrive meanwhile wait, then see the new capacity. Reads are not blocked.
  */
 import type { SampleInput, SampleRow } from '../columns.js';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS, MAX_KEEP_HOURS } from '../defaults.js';
 import { asDriverError, oneLine, RingStoreError } from './errors.js';
 import {
   callWriteSql,
@@ -48,7 +48,9 @@ import {
   MAX_CAPACITY,
   quoteIdent,
   quoteLiteral,
+  type RingJob,
   type RingNames,
+  ringGrants,
   ringNames,
   shapeDifferences,
   validateCapacity,
@@ -208,11 +210,34 @@ function compare(a: string, b: string): number {
 function databaseError(what: string, table: string, err: unknown): unknown {
   if (err instanceof RingStoreError) return err;
   const d = asDriverError(err);
+  const hint = d.code === '42501' ? grantHint(what, table, d.message ?? '') : '';
   return new RingStoreError(
     'database',
-    `${what} (table ${table}) failed: ${oneLine(d.message ?? String(err))}${d.code ? ` [${d.code}]` : ''}`,
+    `${what} (table ${table}) failed: ${oneLine(d.message ?? String(err))}${d.code ? ` [${d.code}]` : ''}${hint}`,
     { cause: err },
   );
+}
+
+/**
+ * For `permission denied for table X`: the grant the role lacks for what it was doing, as
+ * ringGrants lists them; resizing and vacuuming are the owner's.
+ */
+function grantHint(what: string, table: string, message: string): string {
+  const object = /permission denied for (?:table|sequence|relation) "?([^"\s]+)"?/.exec(message)?.[1];
+  const job: RingJob | 'owner' = what.startsWith('writing')
+    ? 'write'
+    : what.startsWith('deleting')
+      ? 'cleanup'
+      : what.startsWith('resizing') || what.startsWith('vacuuming') || what.startsWith('recreating')
+        ? 'owner'
+        : 'read';
+  const howTo = 'README, "Roles and grants", lists what each command needs';
+  if (job === 'owner')
+    return `; only the ring's owner may do this: run it as the role that created ${table} (${howTo})`;
+  const grant = ringGrants(ringNames(table), job).find((g) => g.object === object);
+  if (grant === undefined) return `; ${howTo}`;
+  const on = `${grant.kind === 'SEQUENCE' ? 'SEQUENCE ' : ''}${grant.object}`;
+  return `; the role needs GRANT ${grant.privileges} ON ${on} (${howTo}), or run it as the ring's owner`;
 }
 
 /** Resolves the ring's sequence and checks or creates its objects, under an advisory lock. */
@@ -343,6 +368,11 @@ async function ensureSchema(
  * null when the row was there. Holds the ring's advisory lock, as creating a ring does.
  */
 async function restoreMetaRow(tx: SqlQueryable, names: RingNames, capacity: number): Promise<number | null> {
+  // Asked first, so that a role that may only read the ring never needs INSERT on its metadata.
+  const present = await tx.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${quoteIdent(names.meta)}) AS present`,
+  );
+  if (present.rows[0]?.present) return null;
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['ringmon', names.table]);
   const res = await tx.query<{ capacity: number }>(
     `INSERT INTO ${quoteIdent(names.meta)} (capacity, ring_table)
@@ -872,8 +902,16 @@ export class RingStore {
    */
   async cleanupOldSamples(keepHours: number): Promise<number> {
     this.#assertOpen();
-    if (typeof keepHours !== 'number' || !Number.isFinite(keepHours) || keepHours < 0) {
-      throw new RingStoreError('bad-input', `keepHours ${String(keepHours)} must be a number of hours ≥ 0`);
+    if (
+      typeof keepHours !== 'number' ||
+      !Number.isFinite(keepHours) ||
+      keepHours < 0 ||
+      keepHours > MAX_KEEP_HOURS
+    ) {
+      throw new RingStoreError(
+        'bad-input',
+        `keepHours ${String(keepHours)} must be a number of hours from 0 to ${MAX_KEEP_HOURS} (a thousand years)`,
+      );
     }
     const cutoff = Math.floor(this.#now() / 1000 - keepHours * 3600);
     const table = quoteIdent(this.#names.table);

@@ -332,3 +332,46 @@ export async function existingIndexes(db: SqlQueryable, table: string): Promise<
   );
   return new Map(res.rows.map((r) => [r.name, r.def.replace(/^.* USING /, '')]));
 }
+
+/** What a role does with a ring, for the grants it needs: the owner (who created it) needs none. */
+export type RingJob = 'read' | 'write' | 'cleanup';
+
+export interface RingGrant {
+  kind: 'TABLE' | 'SEQUENCE';
+  object: string;
+  privileges: string;
+}
+
+/**
+ * The grants a role that does not own the ring needs for each job (README, "Roles and grants",
+ * prints them for the default table, and a test runs each job with exactly these). Resizing,
+ * vacuuming and creating a ring are the owner's: they lock the table exclusively or change its layout.
+ * A ring shared out per node also needs SELECT, INSERT, UPDATE on its shares table for writing.
+ */
+export function ringGrants(names: RingNames, job: RingJob): RingGrant[] {
+  // PostgreSQL's own name for the BIGSERIAL's sequence: the table name cut to fit 63 with the suffix.
+  const sequence = `${names.table.slice(0, MAX_IDENTIFIER - '_id_seq'.length)}_id_seq`;
+  if (job === 'write') {
+    return [
+      { kind: 'TABLE', object: names.table, privileges: 'SELECT, INSERT, UPDATE' },
+      { kind: 'TABLE', object: names.meta, privileges: 'SELECT' },
+      { kind: 'TABLE', object: names.groups, privileges: 'SELECT, INSERT, DELETE' },
+      { kind: 'SEQUENCE', object: sequence, privileges: 'SELECT, USAGE' },
+    ];
+  }
+  const read: RingGrant[] = [
+    { kind: 'TABLE', object: names.table, privileges: job === 'cleanup' ? 'SELECT, DELETE' : 'SELECT' },
+    { kind: 'TABLE', object: names.meta, privileges: 'SELECT' },
+    { kind: 'TABLE', object: names.groups, privileges: 'SELECT' },
+    { kind: 'SEQUENCE', object: sequence, privileges: 'SELECT' },
+  ];
+  return read;
+}
+
+/** The GRANT statements for a job, for `role`. */
+export function grantStatements(names: RingNames, job: RingJob, role: string): string[] {
+  return ringGrants(names, job).map(
+    (g) =>
+      `GRANT ${g.privileges} ON ${g.kind === 'SEQUENCE' ? 'SEQUENCE ' : ''}${quoteIdent(g.object)} TO ${role};`,
+  );
+}
