@@ -37,6 +37,13 @@ const col = <N extends string, S extends ColumnScope, T extends TsKind>(
 ) => ({ name, sql, scope, ts, unit, help }) as const;
 
 /** The spec's "Database Schema", column for column. */
+/**
+ * The longest node or container name, in characters, for the agent, the library and the dashboard
+ * alike: a host name is at most 253 (DNS), and two names of this length fit in one btree index
+ * entry (PostgreSQL's limit is 2,704 bytes) even at four bytes a character.
+ */
+export const MAX_NAME_LENGTH = 255;
+
 export const COLUMNS = [
   col(
     'id',

@@ -50,6 +50,7 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
     [['--config', join(dir, 'missing.yaml')], /cannot read config file .*missing\.yaml: no such file/],
     [['--config', dir], /cannot read config file .*EISDIR/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--node-name', 'n'.repeat(256)], /the node name is 256 characters long; at most 255 \(--node-name/],
     [
       ['--database-url', 'postgresql://u:hunter2%zz@127.0.0.1/d'],
       /the database URL does not parse: its password has a malformed percent-escape/,

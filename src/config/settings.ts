@@ -1,5 +1,6 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { MAX_NAME_LENGTH } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
 import { type LogLevel, normalizeLogLevel } from '../log.js';
@@ -96,7 +97,7 @@ export function resolveSettings(flags: SettingsFlags, file: ConfigFile, env: Nod
     capacity: flags.capacity ?? monitoring.capacity,
     nodeShare: offIsNull(flags.nodeShare ?? monitoring.node_share),
     master: flags.master ?? monitoring.master ?? false,
-    nodeName: flags.nodeName ?? monitoring.node_name ?? hostname(),
+    nodeName: checkedNodeName(flags.nodeName ?? monitoring.node_name ?? hostname()),
     nodeIntervalSeconds: interval ?? monitoring.intervals?.node_seconds ?? DEFAULTS.intervalSeconds,
     containerIntervalSeconds: interval ?? monitoring.intervals?.container_seconds ?? DEFAULTS.intervalSeconds,
     containers:
@@ -194,4 +195,15 @@ function serverFromUrl(
     describe: `${user}@${url.hostname || 'localhost'}:${url.port || 5432}/${database}`,
     password,
   };
+}
+
+/** The node name, within the one limit the ring and the dashboard share. */
+function checkedNodeName(name: string): string {
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new RingmonError(
+      `the node name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} (--node-name, monitoring.node_name)`,
+      'usage',
+    );
+  }
+  return name;
 }

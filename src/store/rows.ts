@@ -2,7 +2,7 @@
  * Checks a writer's rows against the column list and turns each into its values in INPUT_COLUMNS
  * order, as the write statement binds them.
  */
-import type { ColumnSpec, SampleInput } from '../columns.js';
+import { type ColumnSpec, MAX_NAME_LENGTH, type SampleInput } from '../columns.js';
 import { RingStoreError } from './errors.js';
 import { INPUT_COLUMNS } from './schema.js';
 
@@ -69,6 +69,12 @@ export function toRowValues(rows: readonly SampleInput[], useNullForEmpty: boole
     if (typeof record.node_flag !== 'boolean') throw bad(i, 'node_flag (true = host row) is required');
     if (typeof record.node_name !== 'string' || record.node_name === '') {
       throw bad(i, 'node_name is required');
+    }
+    for (const key of ['node_name', 'container_name'] as const) {
+      const name = record[key];
+      if (typeof name === 'string' && name.length > MAX_NAME_LENGTH) {
+        throw bad(i, `${key} is ${name.length} characters long; at most ${MAX_NAME_LENGTH}`);
+      }
     }
     const container = record.container_name;
     // The overview's loose index scan walks (node_name, container_name); a NULL there would end it.

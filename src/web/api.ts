@@ -3,7 +3,7 @@
  * anything reaches the database; a bad one is a 400 whose body is `{"error": "<one line>"}`.
  */
 import { z } from 'zod';
-import { METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
+import { MAX_NAME_LENGTH, METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
 import { type RingHistory, ringHistory } from '../history.js';
 import { STALE_INTERVALS, sampleAge } from '../staleness.js';
 import type { RingStore } from '../store/ring.js';
@@ -21,8 +21,6 @@ export class HttpError extends Error {
 /** Rows a raw read returns at most; beyond that, ask for averages (`step` or `points`). */
 export const MAX_ROWS = 10_000;
 export const DEFAULT_ROWS = 1_000;
-/** Longer names than this are not node or container names but someone probing. */
-export const MAX_NAME_LENGTH = 1_024;
 
 const METRIC_NAMES = new Set<string>(METRIC_COLUMNS.map((c) => c.name));
 

@@ -107,7 +107,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const bindHost = bind.includes(':') ? `[${bind}]` : bind;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    } catch {
+      // A request target that is no URL at all (`GET http://[`): the client's mistake, not ours.
+      return sendJson(req, res, 400, { error: 'the request target does not parse as a URL' });
+    }
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');

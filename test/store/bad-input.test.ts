@@ -100,6 +100,11 @@ forEachBackend('RingStore bad input', (backend: Backend) => {
     const cases: [unknown, RegExp][] = [
       [{ ...hostRow('n', 1), sample_time: undefined }, /rows\[1\]: sample_time .* is required/],
       [{ ...hostRow('n', 1), node_name: '' }, /rows\[1\]: node_name is required/],
+      [{ ...hostRow('n'.repeat(256), 1) }, /rows\[1\]: node_name is 256 characters long; at most 255/],
+      [
+        containerRow('n', 'c'.repeat(256), 1),
+        /rows\[1\]: container_name is 256 characters long; at most 255/,
+      ],
       [{ ...hostRow('n', 1), cpu_usr_pct: 5 }, /rows\[1\]: unknown column "cpu_usr_pct"/],
       [{ ...hostRow('n', 1), id: 7 }, /rows\[1\]: id is assigned by the ring/],
       [
