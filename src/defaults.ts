@@ -23,3 +23,10 @@ export const DEFAULTS = {
  * (1e300 hours overflows sample_time's BIGINT), so a larger value is a mistake, not a wish.
  */
 export const MAX_KEEP_HOURS = 24 * 365 * 1000;
+
+/**
+ * A sample stamped more than this far after the reader's clock is from the future: its writer's
+ * clock is ahead. Reads of the newest samples pass over it, and status and the dashboard flag the
+ * writer; clocks a few seconds apart (NTP on every host) stay well inside.
+ */
+export const CLOCK_AHEAD_TOLERANCE_SECONDS = 60;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
 import { formatSpan, historyLines, ringHistory } from '../history.js';
 import { STALE_INTERVALS, sampleAge } from '../staleness.js';
-import type { LatestSample } from '../store/ring.js';
+import type { AheadOfClock, LatestSample, RingState } from '../store/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { formatEpoch, formatFields, textTable } from './format.js';
 import { openRing } from './open-ring.js';
@@ -20,17 +20,62 @@ export interface WriterStatus {
   interval_seconds: number | null;
   age_seconds: number | null;
   stale: boolean;
+  /** How far ahead of this clock its newest sample from the future is; null when it has none. */
+  clock_ahead_seconds: number | null;
 }
 
-/** Each node's and container's newest row, judged against its own interval (pure). */
-export function writerStatuses(latest: readonly LatestSample[], nowSeconds: number): WriterStatus[] {
-  return latest.map((row) => ({
+/**
+ * Each node's and container's newest row, judged against its own interval (pure). A writer with
+ * samples from the future is judged by its newest sane one (`latest` leaves the others out) and
+ * flagged; one that has only samples from the future has no age and counts as quiet.
+ */
+export function writerStatuses(
+  latest: readonly LatestSample[],
+  ahead: readonly AheadOfClock[],
+  nowSeconds: number,
+): WriterStatus[] {
+  const key = (node: string, container: string | null) => `${node}\u0000${container ?? ''}`;
+  const aheadBy = new Map(ahead.map((a) => [key(a.node_name, a.container_name), a.ahead_seconds]));
+  const statuses = latest.map((row) => ({
     node_name: row.node_name,
     container_name: row.container_name,
     last_sample_time: row.sample_time,
     interval_seconds: row.interval_seconds,
     ...sampleAge(row.sample_time, row.interval_seconds, nowSeconds),
+    clock_ahead_seconds: aheadBy.get(key(row.node_name, row.container_name)) ?? null,
   }));
+  const seen = new Set(latest.map((row) => key(row.node_name, row.container_name)));
+  for (const a of ahead) {
+    if (seen.has(key(a.node_name, a.container_name))) continue;
+    statuses.push({
+      node_name: a.node_name,
+      container_name: a.container_name,
+      last_sample_time: null,
+      interval_seconds: null,
+      age_seconds: null,
+      stale: true,
+      clock_ahead_seconds: a.ahead_seconds,
+    });
+  }
+  return statuses.sort((a, b) =>
+    a.node_name !== b.node_name
+      ? a.node_name < b.node_name
+        ? -1
+        : 1
+      : (a.container_name ?? '') < (b.container_name ?? '')
+        ? -1
+        : (a.container_name ?? '') > (b.container_name ?? '')
+          ? 1
+          : 0,
+  );
+}
+
+/** `QUIET`, `ok`, and a writer's clock that runs ahead: `ok, clock ahead by 59 min 10 s`. */
+function stateText(w: WriterStatus): string {
+  const state = w.stale ? 'QUIET' : 'ok';
+  return w.clock_ahead_seconds === null
+    ? state
+    : `${state}, clock ahead by ${formatSpan(w.clock_ahead_seconds)}`;
 }
 
 export function registerStatus(program: Command): void {
@@ -52,10 +97,10 @@ export function registerStatus(program: Command): void {
       const state = await ring.store.state();
       // state() already holds every writer's newest sample_time and interval: no second read.
       const now = Date.now() / 1000;
-      writers = writerStatuses(state.latest, now);
+      writers = writerStatuses(state.latest, state.ahead, now);
       const history = ringHistory(state, state.latest, now);
       if (flags.json) {
-        const { latest: _latest, ...fields } = state;
+        const { latest: _latest, ahead: _ahead, ...fields } = state;
         process.stdout.write(`${JSON.stringify({ ...fields, history, writers })}\n`);
       } else {
         const rows = writers.map((w) => [
@@ -64,7 +109,7 @@ export function registerStatus(program: Command): void {
           formatEpoch(w.last_sample_time),
           w.age_seconds === null ? '-' : `${Math.round(w.age_seconds)} s`,
           w.interval_seconds === null ? '-' : `${w.interval_seconds} s`,
-          w.stale ? 'QUIET' : 'ok',
+          stateText(w),
         ]);
         const nodes = history.nodes.map((n) => [
           n.node_name,
@@ -73,7 +118,7 @@ export function registerStatus(program: Command): void {
           n.history_seconds === null ? '-' : formatSpan(n.history_seconds),
         ]);
         process.stdout.write(
-          `${formatFields(state)}\n\n${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
+          `${formatFields(withoutLists(state))}\n\n${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
         );
       }
     } finally {
@@ -81,4 +126,10 @@ export function registerStatus(program: Command): void {
     }
     if (flags.failOnStale && writers.some((w) => w.stale)) process.exitCode = 3;
   });
+}
+
+/** The state's scalar fields, for the field table (the writers table shows the lists). */
+function withoutLists(state: RingState): Omit<RingState, 'latest' | 'ahead'> {
+  const { latest: _latest, ahead: _ahead, ...fields } = state;
+  return fields;
 }

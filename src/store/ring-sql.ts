@@ -309,11 +309,11 @@ export function recentSql(names: RingNames, limit: number, node?: string, contai
 function hostProbe(t: string, nodeRef: string, cols: string): string {
   return `SELECT * FROM (
       (SELECT ${cols} FROM ${t} a WHERE a.master_flag = FALSE AND a.node_flag = TRUE
-          AND a.node_name = ${nodeRef} AND a.container_name IS NULL AND a.sample_time IS NOT NULL
+          AND a.node_name = ${nodeRef} AND a.container_name IS NULL AND a.sample_time <= $1::bigint
         ORDER BY a.sample_time DESC LIMIT 1)
       UNION ALL
       (SELECT ${cols} FROM ${t} b WHERE b.master_flag = TRUE AND b.node_flag = TRUE
-          AND b.node_name = ${nodeRef} AND b.container_name IS NULL AND b.sample_time IS NOT NULL
+          AND b.node_name = ${nodeRef} AND b.container_name IS NULL AND b.sample_time <= $1::bigint
         ORDER BY b.sample_time DESC LIMIT 1)) host
     ORDER BY sample_time DESC, id DESC LIMIT 1`;
 }
@@ -321,12 +321,14 @@ function hostProbe(t: string, nodeRef: string, cols: string): string {
 function containerProbe(t: string, nodeRef: string, containerRef: string, cols: string): string {
   return `SELECT ${cols} FROM ${t} c
      WHERE c.node_flag = FALSE AND c.node_name = ${nodeRef} AND c.container_name = ${containerRef}
-       AND c.sample_time IS NOT NULL
+       AND c.sample_time <= $1::bigint
      ORDER BY c.sample_time DESC LIMIT 1`;
 }
 
 /**
- * The newest row of every node's host rows and of every container. An active pair wrote recently,
+ * The newest row of every node's host rows and of every container, among the rows stamped at or
+ * before $1 (epoch seconds: the reader's now plus a tolerance, so that a writer whose clock ran
+ * ahead does not stand for the pair with a sample from the future). An active pair wrote recently,
  * so its newest row is among the newest rows of the whole ring: read twice as many of those as
  * there are pairs (one index range, no per-pair descent), keep the newest per pair, and probe the
  * pairs still missing (stopped containers, slow writers) one by one. All of that handles five
@@ -340,7 +342,7 @@ export function latestSql(names: RingNames, whoAndWhenOnly = false): string {
   const pair = `node_name COLLATE "C", coalesce(container_name, '') COLLATE "C"`;
   const picked = `WITH pairs AS (SELECT node_name, container_name FROM ${quoteIdent(names.groups)}),
   newest AS (
-    SELECT ${list} FROM ${t} WHERE sample_time IS NOT NULL
+    SELECT ${list} FROM ${t} WHERE sample_time <= $1::bigint
      ORDER BY sample_time DESC NULLS LAST, slot DESC
      LIMIT (SELECT 2 * count(*) + 100 FROM pairs)),
   found AS (
@@ -457,4 +459,15 @@ SELECT n.node_name, n.share_index, (SELECT count(*) FROM ${t} r WHERE r.node_nam
        coalesce(o.last_write, now())
   FROM (${rankedNodes(t)}) n
   LEFT JOIN unnest($1::text[], $2::timestamptz[]) AS o(node_name, last_write) ON o.node_name = n.node_name`;
+}
+
+/**
+ * Every pair with rows stamped after $1 (the reader's now plus a tolerance): a writer whose clock
+ * is, or was, ahead. A range of the (sample_time, slot) index: nothing to read when no clock is ahead.
+ */
+export function aheadSql(names: RingNames): string {
+  return `SELECT node_name, container_name, max(sample_time) AS newest FROM ${quoteIdent(names.table)}
+   WHERE sample_time > $1::bigint
+   GROUP BY node_name, container_name
+   ORDER BY node_name, container_name NULLS FIRST`;
 }

@@ -20,9 +20,10 @@
  * the writes that arrive meanwhile wait, then see the new capacity. Reads are not blocked.
  */
 import type { SampleInput, SampleRow } from '../columns.js';
-import { DEFAULTS, MAX_KEEP_HOURS } from '../defaults.js';
+import { CLOCK_AHEAD_TOLERANCE_SECONDS, DEFAULTS, MAX_KEEP_HOURS } from '../defaults.js';
 import { asDriverError, oneLine, RingStoreError } from './errors.js';
 import {
+  aheadSql,
   callWriteSql,
   createWriteFunctionSql,
   latestSql,
@@ -99,7 +100,10 @@ export interface RingStoreOptions {
    * leaves vacuuming to autovacuum or to the caller's {@link RingStore.vacuum}.
    */
   vacuumEvery?: number | false;
-  /** Clock for cleanupOldSamples, in epoch milliseconds. Default Date.now. */
+  /**
+   * Clock for cleanupOldSamples and for what counts as a sample from the future (latest, state),
+   * in epoch milliseconds. Default Date.now.
+   */
   now?: () => number;
   /** Connection settings for a db the store opens itself. */
   connection?: OpenSqlClientOptions;
@@ -153,6 +157,22 @@ export interface LatestSample {
   interval_seconds: number | null;
 }
 
+/** The reader's clock for reads of the newest samples (what counts as the future). */
+export interface ReadClock {
+  /** Now, epoch milliseconds; default the store's clock (RingStoreOptions.now). */
+  nowMs?: number;
+}
+
+/** A node or container with samples from the future, and how far ahead its newest one is. */
+export interface AheadOfClock {
+  node_name: string;
+  container_name: string | null;
+  /** Its newest sample_time. */
+  newest: number;
+  /** newest − now, seconds (rounded). */
+  ahead_seconds: number;
+}
+
 export interface RingState {
   table: string;
   backend: 'postgres' | 'pglite';
@@ -182,6 +202,8 @@ export interface RingState {
   /** The ring's own last vacuum failure, if any (e.g. not the table's owner). */
   lastVacuumError: string | null;
   /** The newest sample_time (and interval) of every node's host rows and of every container. */
+  /** Writers with samples from the future; latest leaves those samples out. */
+  ahead: AheadOfClock[];
   latest: LatestSample[];
 }
 
@@ -462,6 +484,7 @@ export class RingStore {
   readonly #writeSql = new Map<string, string>();
   readonly #latestSql: string;
   readonly #latestTimesSql: string;
+  readonly #aheadSql: string;
   /** The call of the ring's write function, or null when the ring writes with plain statements. */
   readonly #callWrite: string | null;
   readonly #useNullForEmpty: boolean;
@@ -509,6 +532,7 @@ export class RingStore {
     this.opened = init.opened;
     this.#latestSql = latestSql(init.names);
     this.#latestTimesSql = latestSql(init.names, true);
+    this.#aheadSql = aheadSql(init.names);
     this.#callWrite = init.writeFunction ? callWriteSql(init.names) : null;
   }
 
@@ -957,12 +981,17 @@ export class RingStore {
 
   /**
    * The newest row of every node's host rows and of every container, ordered by node, host row
-   * first. Its cost follows the number of nodes and containers, not the capacity.
+   * first. Its cost follows the number of nodes and containers, not the capacity. Rows stamped more
+   * than CLOCK_AHEAD_TOLERANCE_SECONDS after the store's clock are passed over (a writer whose clock
+   * ran ahead): {@link aheadOfClock} lists whose they are.
    */
-  async latest(): Promise<SampleRow[]> {
+  async latest(options: ReadClock = {}): Promise<SampleRow[]> {
     this.#assertOpen();
     try {
-      const res = await this.#db.query<unknown[]>(this.#latestSql, [], { rowMode: 'array' });
+      const nowMs = options.nowMs ?? this.#now();
+      const res = await this.#db.query<unknown[]>(this.#latestSql, [this.#saneUntil(nowMs)], {
+        rowMode: 'array',
+      });
       return res.rows.map(sampleRowFromValues);
     } catch (err) {
       throw databaseError('reading the latest samples', this.table, err);
@@ -989,6 +1018,39 @@ export class RingStore {
     }
   }
 
+  /** The newest sample_time a read takes for a real one: now plus the tolerance. */
+  #saneUntil(nowMs: number): number {
+    return Math.floor(nowMs / 1000) + CLOCK_AHEAD_TOLERANCE_SECONDS;
+  }
+
+  async #ahead(db: SqlQueryable, nowMs: number): Promise<AheadOfClock[]> {
+    const res = await db.query<{ node_name: string; container_name: string | null; newest: string | number }>(
+      this.#aheadSql,
+      [this.#saneUntil(nowMs)],
+    );
+    const now = nowMs / 1000;
+    return res.rows.map((r) => ({
+      node_name: r.node_name,
+      container_name: r.container_name,
+      newest: Number(r.newest),
+      ahead_seconds: Math.round(Number(r.newest) - now),
+    }));
+  }
+
+  /**
+   * Every node and container with samples stamped in the future (more than
+   * CLOCK_AHEAD_TOLERANCE_SECONDS after the store's clock): a writer whose clock is, or was,
+   * ahead. latest() passes over those samples; this says whom they belong to.
+   */
+  async aheadOfClock(options: ReadClock = {}): Promise<AheadOfClock[]> {
+    this.#assertOpen();
+    try {
+      return await this.#ahead(this.#db, options.nowMs ?? this.#now());
+    } catch (err) {
+      throw databaseError('reading the samples from the future', this.table, err);
+    }
+  }
+
   /** Capacity, fill, sizes, vacuum state and the newest sample of every node and container. */
   async state(): Promise<RingState> {
     this.#assertOpen();
@@ -1012,6 +1074,7 @@ export class RingStore {
     };
     let row: Row | undefined;
     let latest: SampleRow[];
+    let ahead: AheadOfClock[];
     let sharesHeld = 0;
     try {
       const table = quoteIdent(this.#names.table);
@@ -1037,7 +1100,9 @@ export class RingStore {
         );
         sharesHeld = Number(held.rows[0]?.n ?? 0);
       }
-      latest = (await this.#db.query<SampleRow>(this.#latestTimesSql)).rows;
+      const nowMs = this.#now();
+      latest = (await this.#db.query<SampleRow>(this.#latestTimesSql, [this.#saneUntil(nowMs)])).rows;
+      ahead = await this.#ahead(this.#db, nowMs);
     } catch (err) {
       throw databaseError('reading the ring state', this.table, err);
     }
@@ -1070,6 +1135,7 @@ export class RingStore {
       lastVacuum: toDate(row.last_vacuum),
       lastAutovacuum: toDate(row.last_autovacuum),
       lastVacuumError: this.#lastVacuumError,
+      ahead,
       latest: latest.map((r) => ({
         node_name: r.node_name as string,
         container_name: r.container_name as string | null,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MAX_NAME_LENGTH, METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
 import { type RingHistory, ringHistory } from '../history.js';
 import { STALE_INTERVALS, sampleAge } from '../staleness.js';
-import type { RingStore } from '../store/ring.js';
+import type { AheadOfClock, RingStore } from '../store/ring.js';
 import type { ChartMode, WindowQuery, WindowReader, WindowRow } from './queries.js';
 
 /** A request the API refuses, with the status and the one line it answers. */
@@ -147,10 +147,16 @@ export async function samples(reader: WindowReader, query: URLSearchParams): Pro
 }
 
 export interface SeriesState {
-  /** Seconds between the newest sample and now (negative when the writer's clock is ahead). */
+  /** Seconds between the newest sample (stamped before now) and now. */
   age_seconds: number | null;
   /** The newest sample is older than 3 × its interval_seconds. */
   stale: boolean;
+  /**
+   * How far ahead of the server's clock this writer's newest sample from the future is (its clock
+   * runs, or ran, ahead); null when it has none. `latest` and the age are then its newest sample
+   * before now.
+   */
+  clock_ahead_seconds: number | null;
   latest: SampleRow;
 }
 
@@ -164,14 +170,24 @@ export interface NodeEntry extends Partial<SeriesState> {
 export interface NodesResponse {
   /** The server's clock, epoch seconds, which ages and staleness are measured against. */
   now: number;
+  /** Every writer with samples from the future (a clock ahead), those without a sample before now included. */
+  ahead: AheadOfClock[];
   stale_after_intervals: number;
   /** How long the ring holds at the current rate, and each node's part of what it takes in. */
   history: RingHistory & { capacity: number };
   nodes: NodeEntry[];
 }
 
-export function seriesState(row: SampleRow, nowSeconds: number): SeriesState {
-  return { ...sampleAge(row.sample_time, row.interval_seconds, nowSeconds), latest: row };
+export function seriesState(
+  row: SampleRow,
+  nowSeconds: number,
+  clockAhead: number | null = null,
+): SeriesState {
+  return {
+    ...sampleAge(row.sample_time, row.interval_seconds, nowSeconds),
+    clock_ahead_seconds: clockAhead,
+    latest: row,
+  };
 }
 
 /** GET /api/nodes: every node with its newest host row and its containers' newest rows. */
@@ -187,11 +203,16 @@ export async function nodes(store: RingStore, query: URLSearchParams, nowMs: num
     }
     return e;
   };
-  const latest = await store.latest();
+  const latest = await store.latest({ nowMs });
+  const ahead = await store.aheadOfClock({ nowMs });
+  const aheadBy = new Map(
+    ahead.map((a) => [`${a.node_name}\u0000${a.container_name ?? ''}`, a.ahead_seconds]),
+  );
   for (const row of latest) {
     const e = entry(String(row.node_name));
-    if (row.node_flag) Object.assign(e, seriesState(row, now));
-    else e.containers.push({ container: String(row.container_name), ...seriesState(row, now) });
+    const clockAhead = aheadBy.get(`${row.node_name}\u0000${row.container_name ?? ''}`) ?? null;
+    if (row.node_flag) Object.assign(e, seriesState(row, now, clockAhead));
+    else e.containers.push({ container: String(row.container_name), ...seriesState(row, now, clockAhead) });
   }
   const nodes = [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   for (const n of nodes) n.containers.sort((a, b) => (a.container < b.container ? -1 : 1));
@@ -208,6 +229,7 @@ export async function nodes(store: RingStore, query: URLSearchParams, nowMs: num
   return {
     now,
     stale_after_intervals: STALE_INTERVALS,
+    ahead,
     history: { capacity: store.capacity, ...history },
     nodes,
   };

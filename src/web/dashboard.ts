@@ -146,7 +146,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (path === '/api/samples') return sendJson(req, res, 200, await samples(reader, url.searchParams));
     if (path === '/metrics') {
       // Prometheus sends its own parameters only when configured to; none are read here.
-      return send(req, res, 200, METRICS_TYPE, Buffer.from(renderMetrics(await store.latest()), 'utf8'));
+      return send(
+        req,
+        res,
+        200,
+        METRICS_TYPE,
+        Buffer.from(renderMetrics(await store.latest({ nowMs: now() })), 'utf8'),
+      );
     }
     return sendJson(req, res, 404, { error: `no such page: ${path.slice(0, 100)}` });
   };

@@ -84,14 +84,27 @@ export const PAGE_SCRIPT = String.raw`(function () {
     return t === null || t === undefined ? '–' : new Date(t * 1000).toLocaleString();
   }
 
+  function span(seconds) {
+    return ago(seconds).replace(/ ago$/, '');
+  }
+
+  // Stale, and a writer whose clock runs ahead (its samples from the future are not its age).
   function staleBadge(entry) {
-    if (!entry || !entry.stale) return null;
-    var interval = entry.latest && entry.latest.interval_seconds;
-    return h('span', {
-      class: 'stale',
-      title: 'no sample for more than ' + config.staleIntervals + ' × its interval (' + (interval || '?') + ' s)',
-      text: 'stale',
-    });
+    if (!entry) return null;
+    var ahead = entry.clock_ahead_seconds;
+    var parts = [];
+    var titles = [];
+    if (entry.stale) {
+      var interval = entry.latest && entry.latest.interval_seconds;
+      parts.push('stale');
+      titles.push('no sample for more than ' + config.staleIntervals + ' × its interval (' + (interval || '?') + ' s)');
+    }
+    if (ahead !== null && ahead !== undefined) {
+      parts.push('clock ahead by ' + span(ahead));
+      titles.push('its newest sample is stamped ' + span(ahead) + " after this server's clock; its age is that of its newest sample before now");
+    }
+    if (parts.length === 0) return null;
+    return h('span', { class: 'stale', title: titles.join('; '), text: parts.join(', ') });
   }
 
   function memoryUsed(row) {
