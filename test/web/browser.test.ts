@@ -70,6 +70,9 @@ describe('the dashboard in Chromium', () => {
       { node: 'beta', end: NOW - 3600, rows: 1440, interval: 5 },
       { node: HOSTILE, end: NOW, rows: 60 },
       { node: HOSTILE, container: INJECTION, end: NOW, rows: 60 },
+      // An agent whose clock jumped an hour ahead for one sample, then died: stale, and flagged.
+      { node: 'gamma', end: NOW - 600, rows: 60, interval: 5 },
+      { node: 'gamma', end: NOW + 3550, rows: 1, interval: 5 },
     ]);
     // A fixed clock: ages and stale markers do not drift while the test runs.
     dashboard = await startDashboard({ store, port: 0, token: TOKEN, now: () => NOW * 1000 + 2000 });
@@ -109,6 +112,7 @@ describe('the dashboard in Chromium', () => {
         [HOSTILE, 'false', HOSTILE],
         ['alpha', 'false', 'alpha'],
         ['beta', 'true', 'beta'],
+        ['gamma', 'true', 'gamma'],
       ]);
       const containers = await page.$$eval('tr.container', (rows) =>
         rows.map((r) => [r.getAttribute('data-node'), r.getAttribute('data-container')]),
@@ -119,6 +123,14 @@ describe('the dashboard in Chromium', () => {
         ['alpha', 'web'],
       ]);
       expect(await page.locator('tr.node[data-node="beta"] .stale').count()).toBe(1);
+      expect(await page.locator('tr.node[data-node="beta"] .stale').textContent()).toBe('stale');
+      // Its sample from the future is not its age: 10 min, stale, and the clock is flagged.
+      expect(await page.locator('tr.node[data-node="gamma"] .stale').textContent()).toBe(
+        'stale, clock ahead by 59 min',
+      );
+      expect(await page.locator('tr.node[data-node="gamma"] td[data-col="age"]').textContent()).toBe(
+        '10 min ago',
+      );
       expect(await page.locator('tr.node[data-node="alpha"] .stale').count()).toBe(0);
       const cells = await page.$$eval('tr.node[data-node="alpha"] td', (tds) =>
         Object.fromEntries(tds.map((td) => [td.getAttribute('data-col'), td.textContent])),
