@@ -471,3 +471,22 @@ export function aheadSql(names: RingNames): string {
    GROUP BY node_name, container_name
    ORDER BY node_name, container_name NULLS FIRST`;
 }
+
+/**
+ * Whether the ring holds a row equal to the given one in every column a writer gives ($1 … $n in
+ * INPUT_COLUMNS order, as toRowValues binds them; a column left out compares with its default). An
+ * agent asks it of a batch's last row when the answer to a write was lost. Every column, not a
+ * few: two rows of one node can share a second (sub-second intervals) and a CPU figure, and taking
+ * the other for the lost one would count a sample stored that never was. The composite index
+ * (master_flag, node_flag, node_name, container_name, sample_time) finds the candidates.
+ */
+export function holdsSql(names: RingNames): string {
+  const conditions = INPUT_COLUMNS.map((c, i) => {
+    const shape = columnShape(c);
+    const param = `$${i + 1}::${shape.type}`;
+    const value = shape.default === null ? param : `COALESCE(${param}, ${shape.default})`;
+    const column = quoteIdent(c.name);
+    return shape.notNull ? `${column} = ${value}` : `${column} IS NOT DISTINCT FROM ${value}`;
+  });
+  return `SELECT 1 FROM ${quoteIdent(names.table)} WHERE ${conditions.join('\n   AND ')} LIMIT 1`;
+}

@@ -26,6 +26,7 @@ import {
   aheadSql,
   callWriteSql,
   createWriteFunctionSql,
+  holdsSql,
   latestSql,
   NO_SHARE_SQLSTATE,
   rebuildSharesSql,
@@ -485,6 +486,7 @@ export class RingStore {
   readonly #latestSql: string;
   readonly #latestTimesSql: string;
   readonly #aheadSql: string;
+  readonly #holdsSql: string;
   /** The call of the ring's write function, or null when the ring writes with plain statements. */
   readonly #callWrite: string | null;
   readonly #useNullForEmpty: boolean;
@@ -533,6 +535,7 @@ export class RingStore {
     this.#latestSql = latestSql(init.names);
     this.#latestTimesSql = latestSql(init.names, true);
     this.#aheadSql = aheadSql(init.names);
+    this.#holdsSql = holdsSql(init.names);
     this.#callWrite = init.writeFunction ? callWriteSql(init.names) : null;
   }
 
@@ -1015,6 +1018,22 @@ export class RingStore {
       return res.rows.map((r) => ({ node: r.node, newest: Number(r.newest) }));
     } catch (err) {
       throw databaseError('reading the masters', this.table, err);
+    }
+  }
+
+  /**
+   * Whether the ring holds a row equal to `row` in every column it gives (the others at their
+   * defaults): the question a lost answer leaves open — did that batch commit? — asked of its last
+   * row. Rows are checked as write() checks them.
+   */
+  async holds(row: SampleInput): Promise<boolean> {
+    this.#assertOpen();
+    const [values] = toRowValues([row], this.#useNullForEmpty);
+    try {
+      const res = await this.#db.query(this.#holdsSql, values);
+      return res.rows.length > 0;
+    } catch (err) {
+      throw databaseError('looking for a written row', this.table, err);
     }
   }
 
