@@ -5,8 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { ringNames } from '../src/store/schema.js';
 import { startCli } from './cli-helpers.js';
+import { PG_URL } from './store/backends.js';
 
 const PASSWORD = 'pw-4f9d2c-secret';
 const TOKEN = 'tok-81b7e0-secret';
@@ -50,6 +53,12 @@ describe('secrets given as flags', () => {
       expect(stderr).not.toContain(PASSWORD);
       expect(stderr).not.toContain(TOKEN);
       expect(code).toBe(0);
+      const names = ringNames('secrets_title_ring');
+      const admin = new pg.Client(PG_URL);
+      await admin.connect();
+      await admin.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`);
+      await admin.query(`DROP FUNCTION IF EXISTS ${names.writeFunction}(jsonb)`);
+      await admin.end();
     }
   }, 60_000);
 });

@@ -79,26 +79,29 @@ forEachBackend(
       } finally {
         await store.close();
       }
-      const db = ['--database-url', PG_URL, '--table', table];
-      const text = runCli(['status', ...db], { DATABASE_URL: '' });
-      expect(text.status).toBe(0);
-      // The writers table is the last one: a node's last line.
-      const line = (node: string) =>
-        text.stdout
-          .split('\n')
-          .filter((l) => l.startsWith(`${node} `))
-          .at(-1) ?? '';
-      expect(line('dead')).toMatch(/\s60\d s\s+1 s\s+QUIET, clock ahead by 59 min \d+ s$/);
-      expect(line('future-only')).toMatch(/QUIET, clock ahead by (1 h 59 min|2 h 0 min)$/);
-      expect(line('alive')).toMatch(/\sok$/);
-      const json = JSON.parse(runCli(['status', ...db, '--json'], { DATABASE_URL: '' }).stdout);
-      expect(json.writers.find((w: { node_name: string }) => w.node_name === 'dead')).toMatchObject({
-        stale: true,
-        last_sample_time: now - 600,
-        clock_ahead_seconds: expect.any(Number),
-      });
-      expect(runCli(['status', ...db, '--fail-on-stale'], { DATABASE_URL: '' }).status).toBe(3);
-      await backend.drop(table);
+      try {
+        const db = ['--database-url', PG_URL, '--table', table];
+        const text = runCli(['status', ...db], { DATABASE_URL: '' });
+        expect(text.status).toBe(0);
+        // The writers table is the last one: a node's last line.
+        const line = (node: string) =>
+          text.stdout
+            .split('\n')
+            .filter((l) => l.startsWith(`${node} `))
+            .at(-1) ?? '';
+        expect(line('dead')).toMatch(/\s60\d s\s+1 s\s+QUIET, clock ahead by 59 min \d+ s$/);
+        expect(line('future-only')).toMatch(/QUIET, clock ahead by (1 h 59 min|2 h 0 min)$/);
+        expect(line('alive')).toMatch(/\sok$/);
+        const json = JSON.parse(runCli(['status', ...db, '--json'], { DATABASE_URL: '' }).stdout);
+        expect(json.writers.find((w: { node_name: string }) => w.node_name === 'dead')).toMatchObject({
+          stale: true,
+          last_sample_time: now - 600,
+          clock_ahead_seconds: expect.any(Number),
+        });
+        expect(runCli(['status', ...db, '--fail-on-stale'], { DATABASE_URL: '' }).status).toBe(3);
+      } finally {
+        await backend.drop(table);
+      }
     }, 60_000);
   },
   'postgres',

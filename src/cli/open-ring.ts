@@ -16,7 +16,13 @@ export interface OpenedRing {
  */
 export async function openRing(
   settings: Settings,
-  options: { serve?: boolean; applyCapacity?: boolean; onWarning?: (message: string) => void } = {},
+  options: {
+    serve?: boolean;
+    applyCapacity?: boolean;
+    /** Create the ring when it is missing: only the agent does; other commands say it is not there. */
+    create?: boolean;
+    onWarning?: (message: string) => void;
+  } = {},
 ): Promise<OpenedRing> {
   const embedded =
     settings.db.kind === 'embedded'
@@ -31,6 +37,7 @@ export async function openRing(
       capacity: settings.capacity,
       nodeShare: settings.nodeShare,
       capacityMode: options.applyCapacity ? 'apply' : 'adopt',
+      create: options.create ?? false,
       // What the store mended by itself: the agent logs it; a command says it on stderr.
       onWarning: options.onWarning ?? ((message) => process.stderr.write(`ringmon: warning: ${message}\n`)),
     });

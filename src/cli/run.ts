@@ -115,6 +115,7 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     openRing(settings, {
       serve: true,
       applyCapacity: settings.master,
+      create: true,
       onWarning: (message) => log.warn(message),
     });
   /** What the agent does once it has the ring, at start or when the database first answers. */

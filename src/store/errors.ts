@@ -23,6 +23,8 @@ export type RingStoreErrorCode =
    * wrote within the hour. It passes when one goes quiet or the ring is resized.
    */
   | 'no-share'
+  /** The ring's table does not exist, and the store was asked not to create it (create: false). */
+  | 'no-ring'
   /** The store was closed. */
   | 'closed'
   /** Any other error the database reported. */

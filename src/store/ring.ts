@@ -93,6 +93,12 @@ export interface RingStoreOptions {
    * after a crash or an unclean shutdown. For an existing table, a value that does not match is an error.
    */
   unlogged?: boolean;
+  /**
+   * Create the ring when its table does not exist (default true). false: a missing table is an
+   * error (code 'no-ring') that names the rings the database holds, and nothing is created: what
+   * reading and maintenance commands use, since only the agent creates rings.
+   */
+  create?: boolean;
   /** Metric columns a row leaves out are stored as NULL (default) or, when false, as 0. */
   useNullForEmpty?: boolean;
   /**
@@ -267,7 +273,7 @@ function grantHint(what: string, table: string, message: string): string {
 async function ensureSchema(
   tx: SqlQueryable,
   names: RingNames,
-  wanted: { capacity: number | undefined; unlogged: boolean | undefined },
+  wanted: { capacity: number | undefined; unlogged: boolean | undefined; create?: boolean },
 ): Promise<{
   sequence: string;
   created: boolean;
@@ -289,6 +295,7 @@ async function ensureSchema(
   let created = false;
   let adopted = false;
   let repaired: number | null = null;
+  if (existing === undefined && wanted.create === false) throw await noRingError(tx, names.table);
   if (existing === undefined) {
     await tx.query(createTableSql(names, { unlogged: wanted.unlogged ?? false }));
     for (const index of names.indexes) await tx.query(createIndexSql(names, index));
@@ -381,6 +388,24 @@ async function ensureSchema(
     writeFunction: await ensureWriteFunction(tx, names, sequence, shareColumn),
     shareColumn,
   };
+}
+
+/** `no ring table "x" in database d (rings here: a, b)`: what a command that may not create one says. */
+async function noRingError(tx: SqlQueryable, table: string): Promise<RingStoreError> {
+  const res = await tx.query<{ db: string; ring: string | null }>(
+    `SELECT current_database() AS db, m.ring AS ring
+       FROM (SELECT 1) one
+       LEFT JOIN (SELECT left(c.relname, -length('_ring_meta')) AS ring FROM pg_class c
+                   WHERE c.relkind = 'r' AND c.relname LIKE '%\\_ring\\_meta' AND pg_table_is_visible(c.oid)) m ON TRUE
+      ORDER BY m.ring`,
+  );
+  const database = res.rows[0]?.db ?? '?';
+  const rings = res.rows.map((r) => r.ring).filter((r): r is string => r !== null);
+  const here = rings.length === 0 ? 'no rings here yet' : `rings here: ${rings.join(', ')}`;
+  return new RingStoreError(
+    'no-ring',
+    `no ring table "${table}" in database ${database} (${here}); check --table, or start an agent (ringmon run), which creates it`,
+  );
 }
 
 /**
@@ -574,7 +599,11 @@ export class RingStore {
     try {
       const schema = await db
         .transaction((tx) =>
-          ensureSchema(tx, names, { capacity: wantedCapacity, unlogged: options.unlogged }),
+          ensureSchema(tx, names, {
+            capacity: wantedCapacity,
+            unlogged: options.unlogged,
+            create: options.create,
+          }),
         )
         .catch((err) => {
           throw databaseError('opening the ring', table, err);
