@@ -82,6 +82,22 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
   it('treats a bare `ringmon` with flags as `ringmon run`', () => {
     expectOneLine(['--capacity', '0'], 2, /--capacity.*'0' is invalid/);
   });
+
+  it('prints the help for a bare `ringmon` with no arguments at all, and starts no agent', () => {
+    const result = runCli([], { DATABASE_URL: '', PGHOST: '' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: ringmon \[options\] \[command\]/);
+    expect(result.stdout).toMatch(/\n\s+run \[options\]/);
+    expect(result.stderr).toBe('');
+  });
+
+  it('names an unknown command as such, with the list', () => {
+    expectOneLine(
+      ['bogus'],
+      2,
+      /^ringmon: unknown command 'bogus' \(commands: run, sample, recent, status, resize, cleanup, containers, serve; ringmon --help\)$/m,
+    );
+  });
 });
 
 describe.skipIf(pgUnavailable !== null && !CI)(

@@ -41,7 +41,22 @@ export function buildProgram(): Command {
 /** Runs the CLI; every failure ends as one line on stderr and an exit code, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const program = buildProgram();
+    // Bare `ringmon` would start an agent (run is the default command, for `ringmon --flags`):
+    // with no arguments at all, say what there is instead; beside a running agent it wrote duplicates.
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    const first = argv[0] ?? '';
+    const names = program.commands.map((c) => c.name());
+    if (!first.startsWith('-') && first !== 'help' && !names.includes(first)) {
+      process.stderr.write(
+        `ringmon: unknown command '${first}' (commands: ${names.join(', ')}; ringmon --help)\n`,
+      );
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
     // A command may set its own code (status --fail-on-stale: 3).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
