@@ -7,8 +7,18 @@ import { loadConfigFile, parseConfigText } from './load-file.js';
 const specExample = readFileSync(new URL('../../deploy/config.example.yaml', import.meta.url), 'utf8');
 
 describe('loadConfigFile', () => {
-  it("reads the spec's example configuration as it is", () => {
-    expect(parseConfigText(specExample, 'config.example.yaml')).toEqual({
+  it("refuses the spec's example as written: its node name is an Ansible template never rendered", () => {
+    expect(() => parseConfigText(specExample, 'config.example.yaml')).toThrow(
+      'config.example.yaml:13: monitoring.node_name: "{{ ansible_hostname }}" is a template that was never rendered: render the file first',
+    );
+    expect(() => parseConfigText('monitoring:\n  containers: [web, "{% raw %}x"]\n', 'c.yaml')).toThrow(
+      /^c\.yaml:2: monitoring\.containers\.1: /,
+    );
+  });
+
+  it("reads the spec's example configuration once rendered", () => {
+    const rendered = specExample.replace('{{ ansible_hostname }}', 'web-1'); // as Ansible would
+    expect(parseConfigText(rendered, 'config.example.yaml')).toEqual({
       database: {
         host: 'localhost',
         port: 5432,
@@ -19,7 +29,7 @@ describe('loadConfigFile', () => {
       monitoring: {
         table_name: 'performance_metrics',
         capacity: 50000,
-        node_name: '{{ ansible_hostname }}',
+        node_name: 'web-1',
         master: false,
         intervals: { node_seconds: 5, container_seconds: 2 },
         containers: ['web-server', 'database', 'cache'],

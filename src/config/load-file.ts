@@ -30,6 +30,14 @@ export function parseConfigText(text: string, path: string): ConfigFile {
     throw new RingmonError(`${path}:${line}: invalid YAML: ${syntaxError.message.split('\n')[0]}`, 'usage');
   }
   const value = document.toJS() ?? {};
+  const template = unrenderedTemplate(value, []);
+  if (template !== null) {
+    const line = lineOf(document.contents, template.path, lineCounter);
+    throw new RingmonError(
+      `${line === null ? path : `${path}:${line}`}: ${template.path.join('.')}: ${JSON.stringify(template.text)} is a template that was never rendered: render the file first (Ansible's template module, envsubst) or write the value itself`,
+      'usage',
+    );
+  }
   const result = configFileSchema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -76,4 +84,29 @@ function rangeLine(node: unknown, lineCounter: LineCounter): number | null {
   if (!isNode(node)) return null;
   const range = (node as Node).range;
   return range ? lineCounter.linePos(range[0]).line : null;
+}
+
+/** Jinja's `{{ … }}` and `{% … %}`: what the spec's example (an Ansible template) holds until rendered. */
+const TEMPLATE = /\{\{.*\}\}|\{%.*%\}/s;
+
+/** The first string value (depth first) that is still a template, with its key path. */
+function unrenderedTemplate(
+  value: unknown,
+  path: (string | number)[],
+): { path: (string | number)[]; text: string } | null {
+  if (typeof value === 'string') return TEMPLATE.test(value) ? { path, text: value } : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = unrenderedTemplate(item, [...path, i]);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = unrenderedTemplate(item, [...path, key]);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
