@@ -17,6 +17,8 @@
 #   RINGMON_TEST_DOCKER_BLKDEV   the block device under the data root ('' when none): a blkio throttle
 #                                rule on it turns on cgroup v1 block-I/O accounting (see below)
 # `up` with RINGMON_DOCKER_DIR set to a running engine prints the same lines again and changes nothing.
+# Missing packages (docker.io, busybox-static, curl) are installed with apt-get only when
+# RINGMON_INSTALL_PACKAGES=1 (.ci/run sets it); otherwise `up` says which and exits 3.
 #
 # Exit codes: 0 ok, 3 not root (the caller may skip), 1 anything else.
 set -euo pipefail
@@ -46,6 +48,11 @@ install_pkgs() {
   [ -x /bin/busybox ] || need+=(busybox-static)
   command -v curl >/dev/null 2>&1 || need+=(curl)
   [ ${#need[@]} -eq 0 ] && return 0
+  # Installing system packages is for CI (.ci/run sets this), never a side effect of a plain npm test.
+  if [ "${RINGMON_INSTALL_PACKAGES:-}" != 1 ]; then
+    log "${need[*]} not installed; the live Docker tests are skipped (install them, or set RINGMON_INSTALL_PACKAGES=1 to let this script apt-get them, as .ci/run does)"
+    exit 3
+  fi
   log "installing ${need[*]} with apt-get"
   local t0=$SECONDS
   export DEBIAN_FRONTEND=noninteractive

@@ -132,13 +132,29 @@ tar -C $r -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' - "${engine.im
 }
 
 async function startThrowawayEngine(): Promise<EngineResult> {
-  const child = spawn(SCRIPT, ['up'], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const child = spawn(SCRIPT, ['up'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
   });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    process.stderr.write(d);
+  });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  if (code !== 0) return { engine: null, reason: `scripts/docker-engine.sh up failed (exit ${code})` };
+  if (code !== 0) {
+    // The script's last line says why (a package not installed: how to let it install them).
+    const why = err
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.replace(/^\[docker-engine [^\]]*\] /, '');
+    return {
+      engine: null,
+      reason: `scripts/docker-engine.sh up failed (exit ${code})${why ? `: ${why}` : ''}`,
+    };
+  }
   const vars = Object.fromEntries(
     [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').trim()]),
   );
