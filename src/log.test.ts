@@ -43,6 +43,31 @@ describe('createLog', () => {
     expect(out).toMatch(/rows: 3/);
   });
 
+  it('with a log file, still writes readable lines to the terminal a person started it in', async () => {
+    const file = join(dir, 'both.log');
+    const terminal = Object.assign(new PassThrough(), { isTTY: true });
+    let out = '';
+    terminal.on('data', (chunk) => {
+      out += chunk;
+    });
+    const log = createLog({ file, terminal });
+    log.info('agent started');
+    log.error('database refused the samples; stopping');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(out).toMatch(/agent started/);
+    expect(out).toMatch(/database refused the samples/);
+    expect(readFileSync(file, 'utf8')).toMatch(/"msg":"agent started"/);
+    // Not a terminal (a service's journal, a pipe): the file only.
+    const piped = new PassThrough();
+    let pipedOut = '';
+    piped.on('data', (chunk) => {
+      pipedOut += chunk;
+    });
+    createLog({ file: join(dir, 'piped.log'), terminal: piped }).info('agent started');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pipedOut).toBe('');
+  });
+
   it('respects the level', async () => {
     const file = join(dir, 'level.log');
     const log = createLog({ file, level: 'warn', terminal: new PassThrough() });
