@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { CLOCK_AHEAD_TOLERANCE_SECONDS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
 import { STALE_INTERVALS } from '../staleness.js';
 import { CONTAINER_CHARTS, NODE_CHARTS } from './charts.js';
@@ -60,6 +61,7 @@ export function shellHtml(): string {
     containerCharts: CONTAINER_CHARTS,
     maxPoints: MAX_CHART_POINTS,
     staleIntervals: STALE_INTERVALS,
+    clockAheadToleranceSeconds: CLOCK_AHEAD_TOLERANCE_SECONDS,
   };
   // Inside <script>, "</script" would end the block: no "<" may appear in the JSON as written.
   const json = JSON.stringify(config).replaceAll('<', '\\u003c');

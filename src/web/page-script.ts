@@ -402,6 +402,13 @@ export const PAGE_SCRIPT = String.raw`(function () {
       return p;
     }
 
+    // Samples from the future (a writer's clock ran ahead) are left out of the charts: one point an
+    // hour ahead would stretch the time axis and squeeze the window into its left edge.
+    function sane(rows, data) {
+      var until = data.now + config.clockAheadToleranceSeconds;
+      return rows.filter(function (r) { return Number(r.sample_time) <= until; });
+    }
+
     function draw() {
       charts.forEach(function (c) { c.render(state.columns, state.step); });
       var xs = state.columns.sample_time;
@@ -419,7 +426,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       state.entry = entry;
       state.newest = newest;
       state.step = res.step;
-      state.columns = toColumns(res.rows, fields);
+      state.columns = toColumns(sane(res.rows, data), fields);
       state.loadedAt = Date.now();
       renderStatus(data, entry);
       draw();
@@ -456,7 +463,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
         await fullLoad();
         return;
       }
-      var more = toColumns(res.rows, fields);
+      var more = toColumns(sane(res.rows, data), fields);
       var from = since(newest);
       var keep = 0;
       if (from !== null) while (keep < xs.length && xs[keep] < from) keep++;

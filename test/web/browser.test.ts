@@ -224,6 +224,13 @@ describe('the dashboard in Chromium', () => {
       );
       expect(await points(page)).toEqual(NODE_CHARTS.map((c) => [c.id, '720']));
 
+      // A node whose clock jumped ahead: its window ends at its newest sample before now, and the
+      // sample from the future is not drawn (it would stretch the axis an hour ahead).
+      await page.goto(`${base}node?name=gamma&token=${TOKEN}`);
+      await ready(page, '1h');
+      expect(await points(page)).toEqual(NODE_CHARTS.map((c) => [c.id, '60']));
+      expect(await page.getAttribute('body', 'data-newest')).toBe(String(NOW - 600));
+
       // The hostile node's own page shows its name as text.
       await page.goto(`${base}node?name=${encodeURIComponent(HOSTILE)}&window=15m&token=${TOKEN}`);
       await ready(page, '15m');
