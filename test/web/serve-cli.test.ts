@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RingStore } from '../../src/store/ring.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = fileURLToPath(new URL('./serve-main.ts', import.meta.url));
@@ -35,6 +36,9 @@ describe('ringmon serve', () => {
 
   it('serves the ring until SIGTERM, then exits 0', async () => {
     const token = 'serve-cli-token-0123456789';
+    // Only the agent creates rings (serve on a missing one says so): an empty ring, made here.
+    const empty = await RingStore.open({ db: join(dir, 'ring', 'pgdata') });
+    await empty.close();
     child = spawn(process.execPath, args('--data-dir', join(dir, 'ring'), '--port', '0'), {
       cwd: root,
       env: { ...process.env, RINGMON_DASHBOARD_TOKEN: token },
