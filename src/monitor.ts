@@ -40,11 +40,15 @@ export interface ResourceMonitorOptions {
  *
  * @example
  * ```ts
- * await using monitor = await ResourceMonitor.open({ db: 'postgres://monitor_user@localhost/monitoring',
+ * const monitor = await ResourceMonitor.open({ db: 'postgres://monitor_user@localhost/monitoring',
  *   tableName: 'performance_metrics', capacity: 1000, master: true, nodeName: 'server-01' });
- * await monitor.sampleNode({ intervalSeconds: 2 });
- * await monitor.sampleContainer({ containerId: 'my-app', containerName: 'web-server' });
- * monitor.printSampleSummary(await monitor.getRecentSamples({ limit: 10 }));
+ * try {
+ *   await monitor.sampleNode({ intervalSeconds: 2 });
+ *   await monitor.sampleContainer({ containerId: 'my-app', containerName: 'web-server' });
+ *   monitor.printSampleSummary(await monitor.getRecentSamples({ limit: 10 }));
+ * } finally {
+ *   await monitor.close();
+ * }
  * ```
  */
 export class ResourceMonitor {

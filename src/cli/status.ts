@@ -57,17 +57,9 @@ export function writerStatuses(
       clock_ahead_seconds: a.ahead_seconds,
     });
   }
-  return statuses.sort((a, b) =>
-    a.node_name !== b.node_name
-      ? a.node_name < b.node_name
-        ? -1
-        : 1
-      : (a.container_name ?? '') < (b.container_name ?? '')
-        ? -1
-        : (a.container_name ?? '') > (b.container_name ?? '')
-          ? 1
-          : 0,
-  );
+  // By node, host row first, then containers: byte order, as the ring's own reads sort.
+  const order = (w: WriterStatus) => key(w.node_name, w.container_name);
+  return statuses.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
 /** `QUIET`, `ok`, and a writer's clock that runs ahead: `ok, clock ahead by 59 min 10 s`. */
