@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
 import { startCli } from './cli-helpers.js';
-import { PG_URL, pgUnavailable } from './store/backends.js';
+import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,8 +18,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('an agent stopped and continued',
   const names = ringNames(table);
   const admin = new pg.Client(PG_URL);
   afterAll(async () => {
-    await admin.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`);
-    await admin.query(`DROP FUNCTION IF EXISTS ${names.writeFunction}(jsonb)`);
+    await dropRing(admin, names.table);
     await admin.end();
   });
 

@@ -60,3 +60,23 @@ export function logLines(file: string): (Record<string, unknown> & { msg: string
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string });
 }
+
+/**
+ * Polls `probe` until it gives a value (anything but undefined; a throw counts as none yet), or
+ * fails after `ms` naming `what`.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

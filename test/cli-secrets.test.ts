@@ -9,7 +9,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
 import { startCli } from './cli-helpers.js';
-import { PG_URL } from './store/backends.js';
+import { dropRing, PG_URL } from './store/backends.js';
 
 const PASSWORD = 'pw-4f9d2c-secret';
 const TOKEN = 'tok-81b7e0-secret';
@@ -56,8 +56,7 @@ describe('secrets given as flags', () => {
       const names = ringNames('secrets_title_ring');
       const admin = new pg.Client(PG_URL);
       await admin.connect();
-      await admin.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`);
-      await admin.query(`DROP FUNCTION IF EXISTS ${names.writeFunction}(jsonb)`);
+      await dropRing(admin, names.table);
       await admin.end();
     }
   }, 60_000);

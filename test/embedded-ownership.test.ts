@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliProcess, logLines, runCli, startCli } from './cli-helpers.js';
+import { type CliProcess, logLines, runCli, startCli, until } from './cli-helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-owner-'));
@@ -29,22 +29,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = { DATABASE_URL: '', PGHOST: '' };
 const bin = new URL('../bin/ringmon.js', import.meta.url).pathname;
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const endpointOf = (dataDir: string) =>
   until('agent.json', () => {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
 import { logLines, runCli, startCli } from './cli-helpers.js';
-import { PG_URL, pgUnavailable } from './store/backends.js';
+import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-share-'));
@@ -21,9 +21,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('per-node shares from the CLI', (
   const db = ['--database-url', PG_URL, '--table', table];
   const admin = new pg.Client(PG_URL);
   afterAll(async () => {
-    const n = ringNames(table);
-    await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}, ${n.shares}`);
-    await admin.query(`DROP FUNCTION IF EXISTS ${n.writeFunction}(jsonb)`);
+    await dropRing(admin, table);
     await admin.end();
   });
 
@@ -173,8 +171,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('per-node shares from the CLI', (
       expect(await betaRows()).toBe(Math.min(10, stopped!.samples!));
       expect(stopped!.rowsWritten).toBe(stopped!.samples);
     } finally {
-      await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}, ${n.shares}`);
-      await admin.query(`DROP FUNCTION IF EXISTS ${n.writeFunction}(jsonb)`);
+      await dropRing(admin, n.table);
     }
   });
 

@@ -10,28 +10,19 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ringNames } from '../src/store/schema.js';
-import { logLines, runCli, startCli } from './cli-helpers.js';
-import { PG_URL, pgUnavailable } from './store/backends.js';
+import { logLines, runCli, startCli, until } from './cli-helpers.js';
+import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(pgUnavailable !== null && !CI)('the ring mended under a running agent', () => {
   const table = `ringmon_faults_cli_${process.pid}`;
   const names = ringNames(table);
   const admin = new pg.Client(PG_URL);
   afterAll(async () => {
-    await admin.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`);
-    await admin.query(`DROP FUNCTION IF EXISTS ${names.writeFunction}(jsonb)`);
+    await dropRing(admin, names.table);
     await admin.end();
   });
   const rows = async () =>
@@ -49,17 +40,21 @@ describe.skipIf(pgUnavailable !== null && !CI)('the ring mended under a running 
         DATABASE_URL: '',
       },
     );
-    await until('rows', async () => (await rows()) >= 3);
+    await until('rows', async () => (await rows()) >= 3 || undefined, 30_000);
     await admin.query(`DELETE FROM ${names.meta}`);
     const before = await rows();
-    await until('rows after the metadata row was deleted', async () => (await rows()) >= before + 3);
+    await until(
+      'rows after the metadata row was deleted',
+      async () => (await rows()) >= before + 3 || undefined,
+      30_000,
+    );
     // Every command works again, with the ring's capacity (the slot range is smaller: the one asked).
     const status = runCli(['status', ...db, '--json'], { DATABASE_URL: '' });
     expect(status.status).toBe(0);
     expect(JSON.parse(status.stdout).capacity).toBe(500);
 
     await admin.query(`DROP TABLE ${names.table}`);
-    await until('the table made again, with rows', async () => (await rows()) >= 3);
+    await until('the table made again, with rows', async () => (await rows()) >= 3 || undefined, 30_000);
     agent.child.kill('SIGINT');
     const { code } = await agent.done;
     expect(code).toBe(0);

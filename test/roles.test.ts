@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantStatements, type RingJob, ringNames } from '../src/store/schema.js';
 import { runCli } from './cli-helpers.js';
-import { PG_URL, pgUnavailable } from './store/backends.js';
+import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';
 
@@ -45,8 +45,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('roles that do not own the ring',
   });
   afterAll(async () => {
     if (pgUnavailable !== null) return;
-    await admin.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`);
-    await admin.query(`DROP FUNCTION IF EXISTS ${names.writeFunction}(jsonb)`);
+    await dropRing(admin, names.table);
     for (const r of roles) await admin.query(`DROP OWNED BY ${r}; DROP ROLE ${r}`);
     await admin.end();
   });

@@ -208,9 +208,9 @@ export interface RingState {
   lastAutovacuum: Date | null;
   /** The ring's own last vacuum failure, if any (e.g. not the table's owner). */
   lastVacuumError: string | null;
-  /** The newest sample_time (and interval) of every node's host rows and of every container. */
   /** Writers with samples from the future; latest leaves those samples out. */
   ahead: AheadOfClock[];
+  /** The newest sample_time (and interval) of every node's host rows and of every container. */
   latest: LatestSample[];
 }
 

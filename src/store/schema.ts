@@ -359,13 +359,12 @@ export function ringGrants(names: RingNames, job: RingJob): RingGrant[] {
       { kind: 'SEQUENCE', object: sequence, privileges: 'SELECT, USAGE' },
     ];
   }
-  const read: RingGrant[] = [
+  return [
     { kind: 'TABLE', object: names.table, privileges: job === 'cleanup' ? 'SELECT, DELETE' : 'SELECT' },
     { kind: 'TABLE', object: names.meta, privileges: 'SELECT' },
     { kind: 'TABLE', object: names.groups, privileges: 'SELECT' },
     { kind: 'SEQUENCE', object: sequence, privileges: 'SELECT' },
   ];
-  return read;
 }
 
 /** The GRANT statements for a job, for `role`. */

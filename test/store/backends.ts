@@ -57,10 +57,8 @@ function pgBackend(): Backend & { start(): Promise<void>; stop(): Promise<void> 
       if (admin === undefined) throw new Error('backend not started');
       return (await admin.query(text, params)).rows;
     },
-    async drop(table) {
-      const n = ringNames(table);
-      await this.sql(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}", "${n.shares}"`);
-      await this.sql(`DROP FUNCTION IF EXISTS "${n.writeFunction}"(jsonb)`);
+    drop(table) {
+      return dropRing({ query: (text) => this.sql(text) }, table);
     },
   };
 }
@@ -85,10 +83,8 @@ function pgliteBackend(): Backend & { start(): Promise<void>; stop(): Promise<vo
       if (db === undefined) throw new Error('backend not started');
       return (await db.query(text, params)).rows as never[];
     },
-    async drop(table) {
-      const n = ringNames(table);
-      await this.sql(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}", "${n.shares}"`);
-      await this.sql(`DROP FUNCTION IF EXISTS "${n.writeFunction}"(jsonb)`);
+    drop(table) {
+      return dropRing({ query: (text) => this.sql(text) }, table);
     },
   };
 }
@@ -124,6 +120,13 @@ export function forEachBackend(
       body(backend);
     });
   }
+}
+
+/** Drops a ring and all it made: its table, metadata, pairs and shares tables and write function. */
+export async function dropRing(db: { query(text: string): Promise<unknown> }, table: string): Promise<void> {
+  const n = ringNames(table);
+  await db.query(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}", "${n.shares}"`);
+  await db.query(`DROP FUNCTION IF EXISTS "${n.writeFunction}"(jsonb)`);
 }
 
 let counter = 0;
