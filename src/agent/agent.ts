@@ -133,16 +133,23 @@ export class Agent {
       for (const [i, source] of sources.entries()) {
         const schedule = schedules[i]!;
         if (schedule.dueMs > nowMs + 1) continue;
-        const skipped = schedule.advance(nowMs);
-        if (skipped > 0)
-          log.warn({ source: source.name, skipped }, 'sampling fell behind; skipped late ticks');
+        let skipped = schedule.advance(nowMs);
         try {
           const rows = await source.collect();
           batch.push(...rows);
           if (source.countsAsSample && rows.length > 0) samples++;
+          // sample_time is whole seconds: at an interval of a second or more, the next tick goes to
+          // a later second than these rows, however late they were taken (a stop between the tick
+          // and its snapshot would otherwise put two rows in one second).
+          if (rows.length > 0 && schedule.intervalMs >= 1000) {
+            const newest = Math.max(...rows.map((r) => r.sample_time));
+            skipped += schedule.notBefore((newest + 1) * 1000 - wallOffsetMs);
+          }
         } catch (error) {
           log.error({ source: source.name, err: oneLine(error) }, 'sampling failed');
         }
+        if (skipped > 0)
+          log.warn({ source: source.name, skipped }, 'sampling fell behind; skipped late ticks');
       }
       ticks++;
       if (batch.length > 0) {

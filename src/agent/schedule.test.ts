@@ -31,6 +31,16 @@ describe('Schedule', () => {
     }
   });
 
+  it('notBefore passes over the grid points before a time, and none when the next is later', () => {
+    const schedule = new Schedule(1000, 1500);
+    schedule.advance(1500); // next due 2500
+    expect(schedule.notBefore(2000)).toBe(0);
+    expect(schedule.dueMs).toBe(2500);
+    // Rows stamped second 3 (taken at 3.2 s after a stop): the next tick goes to second 4.
+    expect(schedule.notBefore(4000)).toBe(2);
+    expect(schedule.dueMs).toBe(4500);
+  });
+
   it('handles fractional intervals', () => {
     const schedule = new Schedule(250, 250);
     schedule.advance(250);

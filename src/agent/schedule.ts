@@ -35,6 +35,18 @@ export class Schedule {
     this.#tick = Math.max(next, needed);
     return this.#tick - next;
   }
+
+  /**
+   * Passes over the grid points before `ms` (monotonic), so that the next tick is due at `ms` or
+   * later; returns how many it passed over (0 when it was due later already).
+   */
+  notBefore(ms: number): number {
+    const needed = Math.ceil((ms - this.#firstDueMs) / this.intervalMs);
+    if (needed <= this.#tick) return 0;
+    const passed = needed - this.#tick;
+    this.#tick = needed;
+    return passed;
+  }
 }
 
 /**
