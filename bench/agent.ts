@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { textTable } from '../src/cli/format.js';
-import { ringNames } from '../src/store/schema.js';
+import { textTable } from '../src/format/text.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import {
   acquireEngine,
   type LiveEngine,

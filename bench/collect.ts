@@ -9,9 +9,9 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import si from 'systeminformation';
-import { textTable } from '../src/cli/format.js';
-import { HostCollector } from '../src/collect/host.js';
-import { hostMetrics } from '../src/collect/host-metrics.js';
+import { HostCollector } from '../src/collect/host/collector.js';
+import { hostMetrics } from '../src/collect/host/metrics.js';
+import { textTable } from '../src/format/text.js';
 
 /** CPU µs used so far by this process and by its children that have ended. */
 function cpuMicros(): number {

@@ -16,10 +16,10 @@
  * the node page's default 1 h window).
  */
 import { performance } from 'node:perf_hooks';
-import { textTable } from '../src/cli/format.js';
-import { RingStore } from '../src/store/ring.js';
-import { ringNames } from '../src/store/schema.js';
-import type { SqlClient } from '../src/store/sql-client.js';
+import { textTable } from '../src/format/text.js';
+import type { SqlClient } from '../src/store/client/sql-client.js';
+import { RingStore } from '../src/store/ring/ring.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import { CONTAINER_CHARTS, chartColumns, NODE_CHARTS } from '../src/web/charts.js';
 import { MAX_CHART_POINTS, renderMetrics, WindowReader, type WindowResult } from '../src/web/index.js';
 import { fillFleet, type Series } from '../test/web/fleet.js';

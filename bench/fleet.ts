@@ -48,8 +48,8 @@ import { cpus, setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
-import { RingStore } from '../src/store/ring.js';
-import { createTableSql, ringNames } from '../src/store/schema.js';
+import { RingStore } from '../src/store/ring/ring.js';
+import { createTableSql, ringNames } from '../src/store/ring/schema.js';
 import { agentTick, fillSql } from '../test/store/synthetic.js';
 import {
   type PrivateBouncer,

@@ -22,10 +22,10 @@
  */
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
-import { TYPES } from '../src/store/pg-client.js';
-import { RingStore } from '../src/store/ring.js';
-import { latestSql, recentSql, type Statement, sampleRowFromValues } from '../src/store/ring-sql.js';
-import { createTableSql, quoteIdent, ringNames } from '../src/store/schema.js';
+import { TYPES } from '../src/store/client/postgres.js';
+import { RingStore } from '../src/store/ring/ring.js';
+import { createTableSql, quoteIdent, ringNames } from '../src/store/ring/schema.js';
+import { latestSql, recentSql, type Statement, sampleRowFromValues } from '../src/store/ring/sql.js';
 import { fillSql, nodeName } from '../test/store/synthetic.js';
 
 const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';

@@ -43,12 +43,18 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { SampleInput } from '../src/columns.js';
-import { TYPES } from '../src/store/pg-client.js';
-import { RingStore } from '../src/store/ring.js';
-import { writeSql } from '../src/store/ring-sql.js';
-import { toRowValues } from '../src/store/rows.js';
-import { createIndexSql, createTableSql, INPUT_COLUMNS, quoteIdent, ringNames } from '../src/store/schema.js';
-import type { PgliteTuning } from '../src/store/sql-client.js';
+import { TYPES } from '../src/store/client/postgres.js';
+import type { PgliteTuning } from '../src/store/client/sql-client.js';
+import { toRowValues } from '../src/store/ring/input-values.js';
+import { RingStore } from '../src/store/ring/ring.js';
+import {
+  createIndexSql,
+  createTableSql,
+  INPUT_COLUMNS,
+  quoteIdent,
+  ringNames,
+} from '../src/store/ring/schema.js';
+import { writeSql } from '../src/store/ring/sql.js';
 import { agentTick, fillSql } from '../test/store/synthetic.js';
 
 const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';

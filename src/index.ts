@@ -23,9 +23,9 @@ export {
   type HostSample,
   hostSample,
   sampleHost,
-} from './collect/host.js';
-export { hostMetrics, type NodeMetrics } from './collect/host-metrics.js';
-export type { HostSnapshot } from './collect/host-snapshot.js';
+} from './collect/host/collector.js';
+export { hostMetrics, type NodeMetrics } from './collect/host/metrics.js';
+export type { HostSnapshot } from './collect/host/snapshot.js';
 export { type Pressure, type PsiLine, parsePressure } from './collect/procfs/pressure.js';
 export {
   type ProcPidIo,
@@ -52,7 +52,7 @@ export type { NameFilter } from './collect/sysfs/patterns.js';
 export type { CpuTemperatureSource } from './collect/sysfs/temperature.js';
 export { DEFAULTS } from './defaults.js';
 export { CompleteResourceMonitor, ResourceMonitor, type ResourceMonitorOptions } from './monitor.js';
-export { nodeRow, type RowIdentity } from './rows.js';
+export { nodeRow, type RowIdentity } from './rows/node-row.js';
 // The ring, its errors, SQL client interface and the column list (also `ringmon/store` alone).
 export * from './store/index.js';
 export { type Dashboard, type DashboardOptions, startDashboard } from './web/index.js';

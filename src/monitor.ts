@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
-import { formatState, formatSummary } from './cli/format.js';
 import type { DockerAccessOptions } from './collect/docker/index.js';
-import type { HostCollectorOptions } from './collect/host.js';
-import { sampleHost } from './collect/host.js';
+import type { HostCollectorOptions } from './collect/host/collector.js';
+import { sampleHost } from './collect/host/collector.js';
 import type { SampleInput, SampleRow } from './columns.js';
 import { DEFAULTS } from './defaults.js';
-import { nodeRow } from './rows.js';
-import { type ResizeResult, type RingState, RingStore } from './store/ring.js';
-import type { RingDb } from './store/sql-client.js';
+import { formatState, formatSummary } from './format/text.js';
+import { nodeRow } from './rows/node-row.js';
+import type { RingDb } from './store/client/sql-client.js';
+import { type ResizeResult, type RingState, RingStore } from './store/ring/ring.js';
 
 /** Options of {@link ResourceMonitor.open}: the spec's constructor parameters. */
 export interface ResourceMonitorOptions {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ringNames } from '../src/store/schema.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
 import { TcpProxy } from './tcp-proxy.js';
 

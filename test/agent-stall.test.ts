@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ringNames } from '../src/store/schema.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import { startCli } from './cli-helpers.js';
 import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 

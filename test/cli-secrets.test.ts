@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ringNames } from '../src/store/schema.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import { startCli } from './cli-helpers.js';
 import { dropRing, PG_URL } from './store/backends.js';
 

@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import { CLOCK_AHEAD_TOLERANCE_SECONDS } from '../src/defaults.js';
-import { nodes } from '../src/web/api.js';
+import { nodes } from '../src/web/server/api.js';
 import { runCli } from './cli-helpers.js';
 import { containerRow, forEachBackend, hostRow, PG_URL, uniqueTable } from './store/backends.js';
 

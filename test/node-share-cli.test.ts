@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ringNames } from '../src/store/schema.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import { logLines, runCli, startCli } from './cli-helpers.js';
 import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 

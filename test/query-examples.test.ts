@@ -3,8 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleInput } from '../src/columns.js';
-import { pgliteStartParams } from '../src/store/pglite-client.js';
-import { RingStore } from '../src/store/ring.js';
+import { pgliteStartParams } from '../src/store/client/pglite.js';
+import { RingStore } from '../src/store/ring/ring.js';
 import { PG_URL, pgUnavailable } from './store/backends.js';
 
 const CI = process.env.CI === 'true';

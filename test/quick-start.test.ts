@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CompleteResourceMonitor } from '../src/monitor.js';
-import { ringNames } from '../src/store/schema.js';
+import { ringNames } from '../src/store/ring/schema.js';
 import {
   acquireEngine,
   type LiveEngine,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantStatements, type RingJob, ringNames } from '../src/store/schema.js';
+import { grantStatements, type RingJob, ringNames } from '../src/store/ring/schema.js';
 import { runCli } from './cli-helpers.js';
 import { dropRing, PG_URL, pgUnavailable } from './store/backends.js';
 

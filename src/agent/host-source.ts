@@ -1,7 +1,7 @@
-import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host.js';
-import type { HostSnapshot } from '../collect/host-snapshot.js';
+import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host/collector.js';
+import type { HostSnapshot } from '../collect/host/snapshot.js';
 import type { SampleInput } from '../columns.js';
-import { nodeRow, type RowIdentity } from '../rows.js';
+import { nodeRow, type RowIdentity } from '../rows/node-row.js';
 import type { AgentLog, SampleSource } from './agent.js';
 
 /** The host as an agent source: one host row per tick, rates against the previous tick. */

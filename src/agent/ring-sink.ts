@@ -1,6 +1,6 @@
 import type { SampleInput } from '../columns.js';
 import { isPassing } from '../store/errors.js';
-import type { RingStore } from '../store/ring.js';
+import type { RingStore } from '../store/ring/ring.js';
 import type { RowSink } from './agent.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { textTable } from './format.js';
+import { textTable } from '../format/text.js';
 
 interface ContainersOptions {
   json?: boolean;

@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings.js';
-import type { EmbeddedHandle } from '../store/embedded.js';
-import { RingStore } from '../store/ring.js';
+import type { EmbeddedHandle } from '../store/embedded/data-dir.js';
+import { RingStore } from '../store/ring/ring.js';
 
 export interface OpenedRing {
   store: RingStore;
@@ -26,7 +26,7 @@ export async function openRing(
 ): Promise<OpenedRing> {
   const embedded =
     settings.db.kind === 'embedded'
-      ? await (await import('../store/embedded.js')).openEmbedded(settings.db.dataDir, {
+      ? await (await import('../store/embedded/data-dir.js')).openEmbedded(settings.db.dataDir, {
           serve: options.serve,
         })
       : null;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
+import { formatSummary } from '../format/text.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
-import { formatSummary } from './format.js';
 import { openRing } from './open-ring.js';
 import { wholeNumber } from './options.js';
 

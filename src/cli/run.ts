@@ -7,7 +7,7 @@ import type { Settings, SettingsFlags } from '../config/settings.js';
 import { RingmonError } from '../errors.js';
 import { createLog } from '../log.js';
 import { isPassing } from '../store/errors.js';
-import type { RingStore } from '../store/ring.js';
+import type { RingStore } from '../store/ring/ring.js';
 import type { Dashboard } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { type OpenedRing, openRing } from './open-ring.js';

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host.js';
-import type { HostSnapshot } from '../collect/host-snapshot.js';
+import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host/collector.js';
+import type { HostSnapshot } from '../collect/host/snapshot.js';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
-import { nodeRow } from '../rows.js';
-import { rowJson, rowTable } from './format.js';
+import { rowJson, rowTable } from '../format/text.js';
+import { nodeRow } from '../rows/node-row.js';
 import { collectList, parseSeconds } from './options.js';
 
 interface SampleOptions {

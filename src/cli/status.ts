@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
-import { formatSpan, historyLines, ringHistory } from '../history.js';
-import { STALE_INTERVALS, sampleAge } from '../staleness.js';
-import type { AheadOfClock, LatestSample, RingState } from '../store/ring.js';
+import { formatEpoch, formatFields, textTable } from '../format/text.js';
+import { formatSpan, historyLines, ringHistory } from '../reads/history.js';
+import { STALE_INTERVALS, sampleAge } from '../reads/staleness.js';
+import type { AheadOfClock, LatestSample, RingState } from '../store/ring/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
-import { formatEpoch, formatFields, textTable } from './format.js';
 import { openRing } from './open-ring.js';
 
 interface StatusFlags extends SettingsFlags {

@@ -5,6 +5,16 @@
  */
 export * from '../columns.js';
 export { RingmonError } from '../errors.js';
+export {
+  type OpenSqlClientOptions,
+  openSqlClient,
+  type PgliteTuning,
+  type QueryOptions,
+  type RingDb,
+  type SqlClient,
+  type SqlQueryable,
+  type SqlResult,
+} from './client/sql-client.js';
 export { RingStoreError, type RingStoreErrorCode } from './errors.js';
 export {
   type LatestSample,
@@ -15,15 +25,5 @@ export {
   RingStore,
   type RingStoreOptions,
   type WriteResult,
-} from './ring.js';
-export { MAX_CAPACITY, validateCapacity, validateTableName } from './schema.js';
-export {
-  type OpenSqlClientOptions,
-  openSqlClient,
-  type PgliteTuning,
-  type QueryOptions,
-  type RingDb,
-  type SqlClient,
-  type SqlQueryable,
-  type SqlResult,
-} from './sql-client.js';
+} from './ring/ring.js';
+export { MAX_CAPACITY, validateCapacity, validateTableName } from './ring/schema.js';

@@ -3,27 +3,7 @@
  * /metrics over a RingStore; `ringmon serve` and `ringmon run --serve` call it.
  */
 
-export { STALE_INTERVALS } from '../staleness.js';
-export {
-  HttpError,
-  MAX_ROWS,
-  type NodeEntry,
-  type NodesResponse,
-  type SamplesResponse,
-  type SeriesState,
-} from './api.js';
-export { MAX_CHART_POINTS } from './assets.js';
-export { isLoopback, MIN_TOKEN_LENGTH } from './auth.js';
-export { type ChartSpec, CONTAINER_CHARTS, NODE_CHARTS } from './charts.js';
-export {
-  type Dashboard,
-  type DashboardLog,
-  type DashboardOptions,
-  DEFAULT_BIND,
-  DEFAULT_PORT,
-  startDashboard,
-} from './dashboard.js';
-export { METRIC_FAMILIES, type MetricFamily, renderMetrics } from './metrics.js';
+export { STALE_INTERVALS } from '../reads/staleness.js';
 export {
   type ChartMode,
   MEAN_MAX_ROWS,
@@ -31,4 +11,24 @@ export {
   WindowReader,
   type WindowResult,
   type WindowRow,
-} from './queries.js';
+} from '../store/ring/window.js';
+export { type ChartSpec, CONTAINER_CHARTS, NODE_CHARTS } from './charts.js';
+export {
+  HttpError,
+  MAX_ROWS,
+  type NodeEntry,
+  type NodesResponse,
+  type SamplesResponse,
+  type SeriesState,
+} from './server/api.js';
+export { MAX_CHART_POINTS } from './server/assets.js';
+export { isLoopback, MIN_TOKEN_LENGTH } from './server/auth.js';
+export {
+  type Dashboard,
+  type DashboardLog,
+  type DashboardOptions,
+  DEFAULT_BIND,
+  DEFAULT_PORT,
+  startDashboard,
+} from './server/dashboard.js';
+export { METRIC_FAMILIES, type MetricFamily, renderMetrics } from './server/metrics.js';

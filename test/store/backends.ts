@@ -6,10 +6,10 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
+import { pgliteStartParams } from '../../src/store/client/pglite.js';
 import { redact } from '../../src/store/errors.js';
-import { pgliteStartParams } from '../../src/store/pglite-client.js';
-import { RingStore, type RingStoreOptions } from '../../src/store/ring.js';
-import { ringNames } from '../../src/store/schema.js';
+import { RingStore, type RingStoreOptions } from '../../src/store/ring/ring.js';
+import { ringNames } from '../../src/store/ring/schema.js';
 
 export const PG_URL = process.env.RINGMON_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const CI = process.env.CI === 'true';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
 import { RingmonError } from '../../src/errors.js';
 import { RingStoreError } from '../../src/store/errors.js';
-import { RingStore } from '../../src/store/ring.js';
+import { RingStore } from '../../src/store/ring/ring.js';
 import {
   type Backend,
   containerRow,

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
 import { RingStoreError } from '../../src/store/errors.js';
-import type { RingStore } from '../../src/store/ring.js';
+import type { RingStore } from '../../src/store/ring/ring.js';
 import { type Backend, forEachBackend, hostRow, PG_URL, readRing, uniqueTable } from './backends.js';
 
 /** A row that says who wrote it: cpu_total_pct = writer, procs_running = that writer's row number. */

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedServer, SessionGate } from '../../src/store/embedded-server.js';
-import { wrapPglite } from '../../src/store/pglite-client.js';
-import type { PgliteLike, SqlClient } from '../../src/store/sql-client.js';
+import { wrapPglite } from '../../src/store/client/pglite.js';
+import type { PgliteLike, SqlClient } from '../../src/store/client/sql-client.js';
+import { EmbeddedServer, SessionGate } from '../../src/store/embedded/socket-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringmon-embsrv-'));
 let db: PGlite;

@@ -5,8 +5,8 @@
  * capacity is the slot range the rows use (or the one asked for, when larger), so no row is lost.
  */
 import { afterEach, expect, it } from 'vitest';
-import type { RingStore } from '../../src/store/ring.js';
-import { ringNames } from '../../src/store/schema.js';
+import type { RingStore } from '../../src/store/ring/ring.js';
+import { ringNames } from '../../src/store/ring/schema.js';
 import { forEachBackend, numberedRows, uniqueTable } from './backends.js';
 
 forEachBackend('a deleted metadata row', (backend) => {

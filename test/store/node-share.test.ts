@@ -6,8 +6,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
 import { isPassing, RingStoreError } from '../../src/store/errors.js';
-import type { RingStore } from '../../src/store/ring.js';
-import { ringNames } from '../../src/store/schema.js';
+import type { RingStore } from '../../src/store/ring/ring.js';
+import { ringNames } from '../../src/store/ring/schema.js';
 import { type Backend, containerRow, forEachBackend, hostRow, uniqueTable } from './backends.js';
 
 /** `n` host rows of `node` whose cpu_total_pct counts up from `from` (to recognise them later). */

@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RingStore } from '../../src/store/ring.js';
-import { ringNames } from '../../src/store/schema.js';
+import { RingStore } from '../../src/store/ring/ring.js';
+import { ringNames } from '../../src/store/ring/schema.js';
 import { containerRow, hostRow, PG_URL, pgUnavailable, uniqueTable } from './backends.js';
 
 const CI = process.env.CI === 'true';

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
-import { RingStore } from '../../src/store/ring.js';
+import { RingStore } from '../../src/store/ring/ring.js';
 import {
   type PrivateBouncer,
   type PrivateServer,

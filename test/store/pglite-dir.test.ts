@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RingStore } from '../../src/store/ring.js';
+import { RingStore } from '../../src/store/ring/ring.js';
 import { hostRow } from './backends.js';
 
 describe('RingStore on a PGlite data directory', () => {

@@ -4,9 +4,9 @@
  * ring is smaller, but a query that scanned the table or sorted it would still fail the checks.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RingStore } from '../../src/store/ring.js';
-import { latestSql, recentSql, type Statement } from '../../src/store/ring-sql.js';
-import { ringNames } from '../../src/store/schema.js';
+import type { RingStore } from '../../src/store/ring/ring.js';
+import { ringNames } from '../../src/store/ring/schema.js';
+import { latestSql, recentSql, type Statement } from '../../src/store/ring/sql.js';
 import { type Backend, forEachBackend, uniqueTable } from './backends.js';
 import { fillSql, nodeName } from './synthetic.js';
 

@@ -5,8 +5,8 @@ import { afterEach, expect, it } from 'vitest';
 import { COLUMNS } from '../../src/columns.js';
 import { RingmonError } from '../../src/errors.js';
 import { RingStoreError } from '../../src/store/errors.js';
-import type { RingStore } from '../../src/store/ring.js';
-import { columnShape, indexSpecs, ringNames } from '../../src/store/schema.js';
+import type { RingStore } from '../../src/store/ring/ring.js';
+import { columnShape, indexSpecs, ringNames } from '../../src/store/ring/schema.js';
 import {
   type Backend,
   containerRow,

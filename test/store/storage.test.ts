@@ -4,8 +4,8 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
-import { RingStore } from '../../src/store/ring.js';
-import { ringNames } from '../../src/store/schema.js';
+import { RingStore } from '../../src/store/ring/ring.js';
+import { ringNames } from '../../src/store/ring/schema.js';
 import { type Backend, containerRow, forEachBackend, hostRow, PG_URL, uniqueTable } from './backends.js';
 
 /** One tick of one agent: a host row and ten container rows, the shape the agent writes. */

@@ -4,7 +4,7 @@
  * second. The benchmark uses it for its 1M-row ring; the read tests for a smaller one.
  */
 import type { SampleInput } from '../../src/columns.js';
-import { INPUT_COLUMNS, quoteIdent } from '../../src/store/schema.js';
+import { INPUT_COLUMNS, quoteIdent } from '../../src/store/ring/schema.js';
 
 /**
  * An agent's tick as the benches write it: one host row and ten container rows of `node`, every

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { RingStore } from '../../src/store/ring.js';
+import { RingStore } from '../../src/store/ring/ring.js';
 import { type Dashboard, NODE_CHARTS, startDashboard } from '../../src/web/index.js';
 import { fillFleet } from './fleet.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, itWithChromium } from './tools.js';

@@ -4,8 +4,8 @@
  * Rows are laid out as the ring would have written them, oldest first: id n in slot n − 1.
  */
 import { METRIC_COLUMNS, type MetricName } from '../../src/columns.js';
-import type { RingStore } from '../../src/store/ring.js';
-import { quoteIdent } from '../../src/store/schema.js';
+import type { RingStore } from '../../src/store/ring/ring.js';
+import { quoteIdent } from '../../src/store/ring/schema.js';
 
 export interface Series {
   node: string;

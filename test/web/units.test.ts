@@ -2,11 +2,11 @@ import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { COLUMN_BY_NAME, METRIC_COLUMNS, type SampleRow } from '../../src/columns.js';
 import { RingmonError } from '../../src/errors.js';
-import { shellHtml } from '../../src/web/assets.js';
-import { accessPolicy, isLoopback, requestToken, tokenMatches } from '../../src/web/auth.js';
 import { CONTAINER_CHARTS, chartColumns, NODE_CHARTS } from '../../src/web/charts.js';
-import { METRIC_FAMILIES, renderMetrics } from '../../src/web/metrics.js';
 import { PAGE_SCRIPT } from '../../src/web/page-script.js';
+import { shellHtml } from '../../src/web/server/assets.js';
+import { accessPolicy, isLoopback, requestToken, tokenMatches } from '../../src/web/server/auth.js';
+import { METRIC_FAMILIES, renderMetrics } from '../../src/web/server/metrics.js';
 import { itWithPromtool, promtoolCheck } from './tools.js';
 
 // promlint (promtool check metrics) refuses these as abbreviated units in a name part.

@@ -3,7 +3,7 @@
  * is a parameter. Which index answers each read is noted where it is not obvious (docs/ring.md has
  * the measured plans).
  */
-import { COLUMNS, type SampleRow } from '../columns.js';
+import { COLUMNS, type SampleRow } from '../../columns.js';
 import { columnShape, INPUT_COLUMNS, quoteIdent, quoteLiteral, type RingNames } from './schema.js';
 
 const ALL_COLUMNS = COLUMNS.map((c) => c.name);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
-import { asDriverError, oneLine, RingStoreError } from './errors.js';
+import { asDriverError, oneLine, RingStoreError } from '../errors.js';
 import type {
   PgliteLike,
   PgliteTuning,
@@ -253,7 +253,7 @@ class PgliteSqlClient implements SqlClient {
 
 /**
  * Takes turns on the one PGlite session with other users of it (the embedded socket's clients,
- * embedded-server.ts); `run` holds the session for the whole of `fn`.
+ * embedded/socket-server.ts); `run` holds the session for the whole of `fn`.
  */
 export interface SessionTurns {
   run<T>(fn: () => Promise<T>): Promise<T>;

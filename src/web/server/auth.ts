@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { RingmonError } from '../errors.js';
+import { RingmonError } from '../../errors.js';
 
 /** Shorter tokens can be guessed by someone on the network who is patient. */
 export const MIN_TOKEN_LENGTH = 16;

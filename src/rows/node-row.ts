@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { HostSample } from './collect/host.js';
-import type { SampleInput } from './columns.js';
+import type { HostSample } from '../collect/host/collector.js';
+import type { SampleInput } from '../columns.js';
 
 /** Identity of the agent that writes rows. */
 export interface RowIdentity {

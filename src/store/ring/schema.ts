@@ -2,9 +2,9 @@
  * The ring's tables and indexes, derived from the one column list, and the check that an existing
  * table has exactly that shape. Nothing here ever ALTERs or DROPs an existing object.
  */
-import { COLUMNS, type ColumnSpec } from '../columns.js';
-import { RingStoreError } from './errors.js';
-import type { SqlQueryable } from './sql-client.js';
+import { COLUMNS, type ColumnSpec } from '../../columns.js';
+import type { SqlQueryable } from '../client/sql-client.js';
+import { RingStoreError } from '../errors.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN − 1). */
 const MAX_IDENTIFIER = 63;
@@ -137,7 +137,7 @@ export interface RingNames {
   /**
    * The write as a PL/pgSQL function, `writeFunction(jsonb)`: its plan is cached in each server
    * session that runs it, which a named prepared statement would be too, but without any state a
-   * client can see (ring-sql.ts says why and what it saves).
+   * client can see (sql.ts says why and what it saves).
    */
   readonly writeFunction: string;
   /**

@@ -1,18 +1,22 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULTS } from '../defaults.js';
-import { RingmonError } from '../errors.js';
-import { hostMetrics, type NodeMetrics } from './host-metrics.js';
-import type { HostSnapshot } from './host-snapshot.js';
-import { KernelFile } from './kernel-file.js';
-import { parseDiskstats } from './procfs/diskstats.js';
-import { parseLoadavg } from './procfs/loadavg.js';
-import { parseMeminfo } from './procfs/meminfo.js';
-import { parseNetDev } from './procfs/net-dev.js';
-import { parseStat } from './procfs/stat.js';
-import { guessPhysicalInterface, guessWholeDisk, physicalDeviceClassifier } from './sysfs/devices.js';
-import { makeDeviceFilter, type NameFilter } from './sysfs/patterns.js';
-import { type CpuTemperatureSource, discoverCpuTemperature, parseMillidegrees } from './sysfs/temperature.js';
+import { DEFAULTS } from '../../defaults.js';
+import { RingmonError } from '../../errors.js';
+import { KernelFile } from '../kernel-file.js';
+import { parseDiskstats } from '../procfs/diskstats.js';
+import { parseLoadavg } from '../procfs/loadavg.js';
+import { parseMeminfo } from '../procfs/meminfo.js';
+import { parseNetDev } from '../procfs/net-dev.js';
+import { parseStat } from '../procfs/stat.js';
+import { guessPhysicalInterface, guessWholeDisk, physicalDeviceClassifier } from '../sysfs/devices.js';
+import { makeDeviceFilter, type NameFilter } from '../sysfs/patterns.js';
+import {
+  type CpuTemperatureSource,
+  discoverCpuTemperature,
+  parseMillidegrees,
+} from '../sysfs/temperature.js';
+import { hostMetrics, type NodeMetrics } from './metrics.js';
+import type { HostSnapshot } from './snapshot.js';
 
 export interface HostCollectorOptions {
   /** Root of the proc filesystem (default /proc). */

@@ -2,7 +2,7 @@
  * The spec's "monitoring of the monitors": when a writer counts as quiet. `ringmon status` and the
  * dashboard both judge by this one rule, so they never disagree about a node or container.
  */
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** A writer whose newest sample is older than this many of its own intervals is quiet. */
 export const STALE_INTERVALS = 3;

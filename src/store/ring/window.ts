@@ -15,9 +15,9 @@
  * average visits every row of its window; a sampled read visits one row per step, found by one index
  * probe per step, whatever the window holds. chart() picks the cheapest that shows the window well.
  */
-import { COLUMNS, METRIC_COLUMNS, type MetricName } from '../columns.js';
-import { quoteIdent, validateTableName } from '../store/schema.js';
-import type { SqlQueryable } from '../store/sql-client.js';
+import { COLUMNS, METRIC_COLUMNS, type MetricName } from '../../columns.js';
+import type { SqlQueryable } from '../client/sql-client.js';
+import { quoteIdent, validateTableName } from './schema.js';
 
 export interface WindowQuery {
   /** The node's host rows; with `container`, that container's rows on this node. */

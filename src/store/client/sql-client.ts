@@ -2,11 +2,11 @@
  * The narrow SQL interface the ring needs, and `openSqlClient`, which turns whatever the caller
  * passed (a connection string, a pg Pool or Client, a PGlite instance or data directory) into it.
  *
- * Core code (schema.ts, ring.ts) sees only `SqlClient`; the pg and PGlite adapters live in their own
+ * Core code (ring/schema.ts, ring/ring.ts) sees only `SqlClient`; the pg and PGlite adapters live in their own
  * files and are imported lazily, so an embedded user never loads pg and a server user never loads
  * the 10 MB PGlite WebAssembly module.
  */
-import { RingStoreError } from './errors.js';
+import { RingStoreError } from '../errors.js';
 
 export interface SqlResult<R> {
   rows: R[];
@@ -115,7 +115,7 @@ export interface OpenSqlClientOptions {
   applicationName?: string;
   /** Milliseconds to wait for a connection before giving up. */
   connectTimeoutMs?: number;
-  /** PGlite tuning; see pglite-client.ts for what each one costs. */
+  /** PGlite tuning; see pglite.ts for what each one costs. */
   pglite?: PgliteTuning;
 }
 
@@ -139,23 +139,23 @@ const SERVER_URL = /^postgres(?:ql)?:\/\//i;
 export async function openSqlClient(db: RingDb, options: OpenSqlClientOptions = {}): Promise<SqlClient> {
   if (typeof db === 'string') {
     if (SERVER_URL.test(db)) {
-      const { openPgUrl } = await import('./pg-client.js');
+      const { openPgUrl } = await import('./postgres.js');
       return openPgUrl(db, options);
     }
-    const { openPgliteDir } = await import('./pglite-client.js');
+    const { openPgliteDir } = await import('./pglite.js');
     return openPgliteDir(db, options.pglite ?? {});
   }
   if (isSqlClient(db)) return db;
   if (isPglite(db)) {
-    const { wrapPglite } = await import('./pglite-client.js');
+    const { wrapPglite } = await import('./pglite.js');
     return wrapPglite(db, false);
   }
   if (isPgPool(db)) {
-    const { wrapPgPool } = await import('./pg-client.js');
+    const { wrapPgPool } = await import('./postgres.js');
     return wrapPgPool(db, false, options);
   }
   if (isPgClient(db)) {
-    const { wrapPgClient } = await import('./pg-client.js');
+    const { wrapPgClient } = await import('./postgres.js');
     return wrapPgClient(db, false);
   }
   throw new RingStoreError(

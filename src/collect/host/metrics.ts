@@ -1,9 +1,9 @@
-import { type Metrics, NODE_METRIC_COLUMNS, type NodeMetricName } from '../columns.js';
-import type { HostSnapshot } from './host-snapshot.js';
-import { type Counter, counterDelta } from './procfs/counter.js';
-import { DISK_STAT } from './procfs/diskstats.js';
-import { NET_STAT } from './procfs/net-dev.js';
-import type { CpuJiffies } from './procfs/stat.js';
+import { type Metrics, NODE_METRIC_COLUMNS, type NodeMetricName } from '../../columns.js';
+import { type Counter, counterDelta } from '../procfs/counter.js';
+import { DISK_STAT } from '../procfs/diskstats.js';
+import { NET_STAT } from '../procfs/net-dev.js';
+import type { CpuJiffies } from '../procfs/stat.js';
+import type { HostSnapshot } from './snapshot.js';
 
 /** The metric columns a host row fills (src/columns.ts decides which). */
 export type NodeMetrics = Pick<Metrics, NodeMetricName>;

@@ -2,7 +2,7 @@
  * `SqlClient` over node-postgres: a pool the store opens from a URL, or a Pool/Client the caller owns.
  */
 import pg from 'pg';
-import { asDriverError, isConnectionLoss, oneLine, RingStoreError, redact } from './errors.js';
+import { asDriverError, isConnectionLoss, oneLine, RingStoreError, redact } from '../errors.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,

@@ -1,13 +1,13 @@
-import type { Counter } from './procfs/counter.js';
-import type { DiskStats } from './procfs/diskstats.js';
-import type { LoadAvg } from './procfs/loadavg.js';
-import type { Meminfo } from './procfs/meminfo.js';
-import type { NetDevStats } from './procfs/net-dev.js';
-import type { ProcStat } from './procfs/stat.js';
+import type { Counter } from '../procfs/counter.js';
+import type { DiskStats } from '../procfs/diskstats.js';
+import type { LoadAvg } from '../procfs/loadavg.js';
+import type { Meminfo } from '../procfs/meminfo.js';
+import type { NetDevStats } from '../procfs/net-dev.js';
+import type { ProcStat } from '../procfs/stat.js';
 
 /**
  * Everything read from /proc and /sys at one instant. Counters are cumulative; rates come from two
- * snapshots (see host-metrics.ts). A part that could not be read is null, and why is in `errors`.
+ * snapshots (see metrics.ts). A part that could not be read is null, and why is in `errors`.
  */
 export interface HostSnapshot {
   /** Monotonic clock (CLOCK_MONOTONIC, ns): rates divide by the real time between two snapshots. */

@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { CLOCK_AHEAD_TOLERANCE_SECONDS } from '../defaults.js';
-import { RingmonError } from '../errors.js';
-import { STALE_INTERVALS } from '../staleness.js';
-import { CONTAINER_CHARTS, NODE_CHARTS } from './charts.js';
-import { PAGE_SCRIPT } from './page-script.js';
+import { CLOCK_AHEAD_TOLERANCE_SECONDS } from '../../defaults.js';
+import { RingmonError } from '../../errors.js';
+import { STALE_INTERVALS } from '../../reads/staleness.js';
+import { CONTAINER_CHARTS, NODE_CHARTS } from '../charts.js';
+import { PAGE_SCRIPT } from '../page-script.js';
 
 /** Points a chart draws at most; a window holding more rows is averaged into this many steps. */
 export const MAX_CHART_POINTS = 1_500;

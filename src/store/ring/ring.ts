@@ -19,26 +19,17 @@
  * and before its nextval, so the resize starts only after the writes in flight have committed, and
  * the writes that arrive meanwhile wait, then see the new capacity. Reads are not blocked.
  */
-import type { SampleInput, SampleRow } from '../columns.js';
-import { CLOCK_AHEAD_TOLERANCE_SECONDS, DEFAULTS, MAX_KEEP_HOURS } from '../defaults.js';
-import { asDriverError, oneLine, RingStoreError } from './errors.js';
+import type { SampleInput, SampleRow } from '../../columns.js';
+import { CLOCK_AHEAD_TOLERANCE_SECONDS, DEFAULTS, MAX_KEEP_HOURS } from '../../defaults.js';
 import {
-  aheadSql,
-  callWriteSql,
-  createWriteFunctionSql,
-  holdsSql,
-  latestSql,
-  NO_SHARE_SQLSTATE,
-  rebuildSharesSql,
-  recentSql,
-  refreshGroupsSql,
-  registerSql,
-  sampleRowFromValues,
-  shareLayoutSql,
-  writeFunctionBody,
-  writeSql,
-} from './ring-sql.js';
-import { toRowValues } from './rows.js';
+  type OpenSqlClientOptions,
+  openSqlClient,
+  type RingDb,
+  type SqlClient,
+  type SqlQueryable,
+} from '../client/sql-client.js';
+import { asDriverError, oneLine, RingStoreError } from '../errors.js';
+import { toRowValues } from './input-values.js';
 import {
   addNodeShareColumnSql,
   createGroupsSql,
@@ -59,12 +50,21 @@ import {
   validateTableName,
 } from './schema.js';
 import {
-  type OpenSqlClientOptions,
-  openSqlClient,
-  type RingDb,
-  type SqlClient,
-  type SqlQueryable,
-} from './sql-client.js';
+  aheadSql,
+  callWriteSql,
+  createWriteFunctionSql,
+  holdsSql,
+  latestSql,
+  NO_SHARE_SQLSTATE,
+  rebuildSharesSql,
+  recentSql,
+  refreshGroupsSql,
+  registerSql,
+  sampleRowFromValues,
+  shareLayoutSql,
+  writeFunctionBody,
+  writeSql,
+} from './sql.js';
 
 export interface RingStoreOptions {
   /** Where the ring lives; see {@link RingDb}. */

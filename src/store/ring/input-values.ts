@@ -2,8 +2,8 @@
  * Checks a writer's rows against the column list and turns each into its values in INPUT_COLUMNS
  * order, as the write statement binds them.
  */
-import { type ColumnSpec, MAX_NAME_LENGTH, type SampleInput } from '../columns.js';
-import { RingStoreError } from './errors.js';
+import { type ColumnSpec, MAX_NAME_LENGTH, type SampleInput } from '../../columns.js';
+import { RingStoreError } from '../errors.js';
 import { INPUT_COLUMNS } from './schema.js';
 
 const INT4_MAX = 2 ** 31 - 1;

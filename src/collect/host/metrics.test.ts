@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureText } from '../../test/fixture-path.js';
-import { cpuPercentages, hostMetrics } from './host-metrics.js';
-import type { HostSnapshot } from './host-snapshot.js';
-import type { Counter } from './procfs/counter.js';
-import { type DiskStats, parseDiskstats } from './procfs/diskstats.js';
-import { parseLoadavg } from './procfs/loadavg.js';
-import { parseMeminfo } from './procfs/meminfo.js';
-import { type NetDevStats, parseNetDev } from './procfs/net-dev.js';
-import { parseStat } from './procfs/stat.js';
+import { fixtureText } from '../../../test/fixture-path.js';
+import type { Counter } from '../procfs/counter.js';
+import { type DiskStats, parseDiskstats } from '../procfs/diskstats.js';
+import { parseLoadavg } from '../procfs/loadavg.js';
+import { parseMeminfo } from '../procfs/meminfo.js';
+import { type NetDevStats, parseNetDev } from '../procfs/net-dev.js';
+import { parseStat } from '../procfs/stat.js';
+import { cpuPercentages, hostMetrics } from './metrics.js';
+import type { HostSnapshot } from './snapshot.js';
 
 const SECOND = 1_000_000_000n;
 

@@ -10,14 +10,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULTS } from '../defaults.js';
-import { RingmonError } from '../errors.js';
-import type { RingStore } from '../store/ring.js';
+import { DEFAULTS } from '../../defaults.js';
+import { RingmonError } from '../../errors.js';
+import type { RingStore } from '../../store/ring/ring.js';
+import { WindowReader } from '../../store/ring/window.js';
 import { HttpError, nodes, samples } from './api.js';
 import { type Asset, loadAssets, shellHtml } from './assets.js';
 import { accessPolicy, isLoopback, requestToken, tokenMatches } from './auth.js';
 import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from './metrics.js';
-import { WindowReader } from './queries.js';
 
 export const DEFAULT_PORT = DEFAULTS.dashboardPort;
 export const DEFAULT_BIND = DEFAULTS.dashboardBind;

@@ -20,12 +20,12 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
-import { RingmonError } from '../errors.js';
+import { RingmonError } from '../../errors.js';
+import { openPglite, wrapPglite } from '../client/pglite.js';
+import type { PgliteLike, PgliteTuning, SqlClient } from '../client/sql-client.js';
 import { type DirLock, lockHolder, tryLockDir } from './dir-lock.js';
-import { EmbeddedServer, SessionGate } from './embedded-server.js';
-import { openPglite, wrapPglite } from './pglite-client.js';
 import { privateSocketDir } from './socket-dir.js';
-import type { PgliteLike, PgliteTuning, SqlClient } from './sql-client.js';
+import { EmbeddedServer, SessionGate } from './socket-server.js';
 
 /** Where a running owner serves its embedded database. */
 export interface AgentEndpoint {
@@ -165,7 +165,7 @@ export async function openEmbedded(
 
 async function own(dir: string, lock: DirLock, options: OpenEmbeddedOptions): Promise<EmbeddedHandle> {
   // What an owner that died left: no client may take it for a live endpoint, and a database it was
-  // creating (pglite-client.ts creates one beside pgdata and renames it into place).
+  // creating (client/pglite.ts creates one beside pgdata and renames it into place).
   rmSync(join(dir, 'agent.json'), { force: true });
   for (const name of readdirSync(dir)) {
     if (name.startsWith('pgdata.init-')) rmSync(join(dir, name), { recursive: true, force: true });

@@ -7,7 +7,7 @@
  * its values are converted once here: % → ratio 0–1, MiB → bytes, MiB/s → bytes per second,
  * /s → per second, °C → celsius. HELP names the ring column it comes from.
  */
-import { type ColumnSpec, METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
+import { type ColumnSpec, METRIC_COLUMNS, type MetricName, type SampleRow } from '../../columns.js';
 
 export interface MetricFamily {
   /** Prometheus metric name. */

@@ -3,11 +3,11 @@
  * anything reaches the database; a bad one is a 400 whose body is `{"error": "<one line>"}`.
  */
 import { z } from 'zod';
-import { MAX_NAME_LENGTH, METRIC_COLUMNS, type MetricName, type SampleRow } from '../columns.js';
-import { type RingHistory, ringHistory } from '../history.js';
-import { STALE_INTERVALS, sampleAge } from '../staleness.js';
-import type { AheadOfClock, RingStore } from '../store/ring.js';
-import type { ChartMode, WindowQuery, WindowReader, WindowRow } from './queries.js';
+import { MAX_NAME_LENGTH, METRIC_COLUMNS, type MetricName, type SampleRow } from '../../columns.js';
+import { type RingHistory, ringHistory } from '../../reads/history.js';
+import { STALE_INTERVALS, sampleAge } from '../../reads/staleness.js';
+import type { AheadOfClock, RingStore } from '../../store/ring/ring.js';
+import type { ChartMode, WindowQuery, WindowReader, WindowRow } from '../../store/ring/window.js';
 
 /** A request the API refuses, with the status and the one line it answers. */
 export class HttpError extends Error {
@@ -118,7 +118,7 @@ export interface SamplesResponse {
  * node; `container` alone: that container name on every node; neither: every row. Rows come oldest
  * first: the newest `limit` (default 1,000) rows at or after `since`; with `step`, the newest `limit`
  * averages over that many seconds instead; with `points` (what the charts ask), at most that many:
- * every row when the window holds no more, else one per step (queries.ts, chart()).
+ * every row when the window holds no more, else one per step (the store's window reads, store/ring/window.ts).
  */
 export async function samples(reader: WindowReader, query: URLSearchParams): Promise<SamplesResponse> {
   const p = parseSamplesParams(query);

@@ -5,7 +5,7 @@
  * rows per second) for each node instead. `ringmon status` and the dashboard both report it by
  * these rules (pure functions, no I/O).
  */
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS } from '../defaults.js';
 import { sampleAge } from './staleness.js';
 
 /** A ring that turns over faster than this holds too little for most questions; say so. */

@@ -1,5 +1,5 @@
 import { COLUMN_BY_NAME, type SampleInput } from '../columns.js';
-import type { RingState } from '../store/ring.js';
+import type { RingState } from '../store/ring/ring.js';
 
 /** Formats a number for people: integers as they are, fractions to two decimals; null as '-'. */
 export function formatValue(value: unknown): string {
