@@ -17,11 +17,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { textTable } from '../src/format/text.js';
-import type { SqlClient } from '../src/store/client/sql-client.js';
+import { openSqlClient, type SqlClient } from '../src/store/client/sql-client.js';
 import { RingStore } from '../src/store/ring/ring.js';
 import { ringNames } from '../src/store/ring/schema.js';
 import { CONTAINER_CHARTS, chartColumns, NODE_CHARTS } from '../src/web/charts.js';
-import { MAX_CHART_POINTS, renderMetrics, WindowReader, type WindowResult } from '../src/web/index.js';
+import { MAX_CHART_POINTS, renderMetrics, type WindowResult } from '../src/web/index.js';
 import { fillFleet, type Series } from '../test/web/fleet.js';
 
 const URL = process.env.RINGMON_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -44,7 +44,8 @@ interface Measured {
 interface Ring {
   name: string;
   store: RingStore;
-  reader: WindowReader;
+  /** A connection of the bench's own, which the store also writes and reads through. */
+  db: SqlClient;
   end: number;
   /** Indexes in the plan of the reader's last statement. */
   explainLast(): Promise<string>;
@@ -93,32 +94,38 @@ async function planIndexes(
 async function openRing(name: string, series: Series[]): Promise<Ring & { fillSeconds: number }> {
   const t0 = performance.now();
   const table = `bench_dashboard_${name}_${process.pid}`;
-  const store = await RingStore.open({ db: URL, tableName: table, capacity: ROWS, vacuumEvery: false });
-  try {
-    const filled = await fillFleet(store, series);
-    if (filled !== ROWS) throw new Error(`filled ${filled} rows, expected ${ROWS}`);
-    await store.sqlClient.query(`VACUUM (ANALYZE) "${table}"`);
-  } catch (err) {
-    await dropRing(store);
-    throw err;
-  }
-  const { client, last } = capturing(store.sqlClient);
-  return {
+  // The store runs its statements through a client that remembers the last one, to EXPLAIN it.
+  const db = await openSqlClient(URL);
+  const { client, last } = capturing(db);
+  const store = await RingStore.open({ db: client, tableName: table, capacity: ROWS, vacuumEvery: false });
+  const ring = {
     name,
     store,
-    reader: new WindowReader(client, table),
+    db,
     end: Math.max(...series.map((s) => s.end)),
-    explainLast: () => planIndexes(store.sqlClient, table, last().text, last().params),
-    fillSeconds: (performance.now() - t0) / 1000,
+    explainLast: () => planIndexes(db, table, last().text, last().params),
   };
+  try {
+    const filled = await fillFleet(
+      async (text, params) => (await db.query(text, params)).rows,
+      store,
+      series,
+    );
+    if (filled !== ROWS) throw new Error(`filled ${filled} rows, expected ${ROWS}`);
+    await db.query(`VACUUM (ANALYZE) "${table}"`);
+  } catch (err) {
+    await dropRing(ring);
+    throw err;
+  }
+  return { ...ring, fillSeconds: (performance.now() - t0) / 1000 };
 }
 
-async function dropRing(store: RingStore): Promise<void> {
-  const names = ringNames(store.table);
-  await store.sqlClient
+async function dropRing(ring: Pick<Ring, 'store' | 'db'>): Promise<void> {
+  const names = ringNames(ring.store.table);
+  await ring.db
     .query(`DROP TABLE IF EXISTS "${names.table}", "${names.meta}", "${names.groups}"`)
     .catch(() => undefined);
-  await store.close();
+  await ring.store.close();
 }
 
 async function measure(
@@ -159,7 +166,7 @@ async function chartWindows(
     const query = { node, fields: NODE_FIELDS, since: seconds > 0 ? ring.end - seconds + 1 : undefined };
     out.push(
       await measure(ring, `node window ${label}`, async () =>
-        described(await ring.reader.chart(query, MAX_CHART_POINTS)),
+        described(await ring.store.chart(query, MAX_CHART_POINTS)),
       ),
     );
   }
@@ -167,10 +174,10 @@ async function chartWindows(
 }
 
 async function fleetQueries(ring: Ring): Promise<Measured[]> {
-  const { store, reader, end } = ring;
+  const { store, db, end } = ring;
   const node = 'node-07';
   const pairs = async () => {
-    const res = await store.sqlClient.query<{ n: number }>(
+    const res = await db.query<{ n: number }>(
       `SELECT count(*)::integer AS n FROM "${ringNames(store.table).groups}"`,
     );
     return `(see docs/ring.md; ${res.rows[0]?.n} pairs)`;
@@ -195,39 +202,39 @@ async function fleetQueries(ring: Ring): Promise<Measured[]> {
     ])),
     await measure(ring, 'container window 1 h', async () =>
       described(
-        await reader.chart(
+        await store.chart(
           { node, container: 'container-3', since: end - 3_599, fields: CONTAINER_FIELDS },
           MAX_CHART_POINTS,
         ),
       ),
     ),
     await measure(ring, 'live refresh: node rows since the last one', async () =>
-      described(await reader.chart({ node, since: end - 2, fields: NODE_FIELDS }, MAX_CHART_POINTS)),
+      described(await store.chart({ node, since: end - 2, fields: NODE_FIELDS }, MAX_CHART_POINTS)),
     ),
     await measure(
       ring,
       '/api/samples?node=N&limit=1000',
-      async () => `${(await reader.raw({ node }, 1_000)).length} rows`,
+      async () => `${(await store.windowRows({ node }, 1_000)).length} rows`,
     ),
     await measure(
       ring,
       '/api/samples?node=N&container=C&limit=1000',
-      async () => `${(await reader.raw({ node, container: 'container-5' }, 1_000)).length} rows`,
+      async () => `${(await store.windowRows({ node, container: 'container-5' }, 1_000)).length} rows`,
     ),
     await measure(
       ring,
       '/api/samples?container=C&limit=1000',
-      async () => `${(await reader.raw({ container: 'container-5' }, 1_000)).length} rows`,
+      async () => `${(await store.windowRows({ container: 'container-5' }, 1_000)).length} rows`,
     ),
     await measure(
       ring,
       '/api/samples?limit=1000',
-      async () => `${(await reader.raw({}, 1_000)).length} rows`,
+      async () => `${(await store.windowRows({}, 1_000)).length} rows`,
     ),
     await measure(
       ring,
       '/api/samples?node=N&step=60&limit=60',
-      async () => `${(await reader.averaged({ node, fields: NODE_FIELDS }, 60, 60)).length} rows`,
+      async () => `${(await store.windowAverages({ node, fields: NODE_FIELDS }, 60, 60)).length} rows`,
     ),
   ];
 }
@@ -254,7 +261,7 @@ export async function run(): Promise<void> {
           ])),
         );
     } finally {
-      await dropRing(ring.store);
+      await dropRing(ring);
     }
   }
 

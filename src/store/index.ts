@@ -16,14 +16,21 @@ export {
   type SqlResult,
 } from './client/sql-client.js';
 export { RingStoreError, type RingStoreErrorCode } from './errors.js';
+export type { VacuumOptions } from './ring/maintenance.js';
+export type { MasterWrite } from './ring/reads.js';
 export {
+  type AheadOfClock,
   type LatestSample,
+  type OpenResize,
+  type ReadClock,
   type RecentQuery,
   type ResizeResult,
   type RingLayout,
   type RingState,
   RingStore,
   type RingStoreOptions,
+  type SetCapacityOptions,
   type WriteResult,
 } from './ring/ring.js';
 export { MAX_CAPACITY, validateCapacity, validateTableName } from './ring/schema.js';
+export type { ChartMode, WindowQuery, WindowResult, WindowRow } from './ring/window.js';

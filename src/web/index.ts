@@ -8,7 +8,6 @@ export {
   type ChartMode,
   MEAN_MAX_ROWS,
   type WindowQuery,
-  WindowReader,
   type WindowResult,
   type WindowRow,
 } from '../store/ring/window.js';

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlClient } from '../../src/store/client/sql-client.js';
 import { RingStore } from '../../src/store/ring/ring.js';
 import { ringNames } from '../../src/store/ring/schema.js';
 import { containerRow, hostRow, PG_URL, pgUnavailable, uniqueTable } from './backends.js';
@@ -25,15 +26,11 @@ describe.skipIf(pgUnavailable !== null && !CI)('one server connection per store'
   });
 
   it('writes, reads and vacuums at once over a single connection; a statement queued behind a long one waits, it does not time out', async () => {
-    const store = await RingStore.open({
-      db: PG_URL,
-      tableName: table,
-      capacity: 100,
-      vacuumEvery: 20,
-      connection: { applicationName: app, connectTimeoutMs: 1000 },
-    });
+    // The store's own connection, opened here so that the test can hold it with a long statement.
+    const db = await openSqlClient(PG_URL, { applicationName: app, connectTimeoutMs: 1000 });
+    const store = await RingStore.open({ db, tableName: table, capacity: 100, vacuumEvery: 20 });
     try {
-      const busy = store.sqlClient.query('SELECT pg_sleep(2)');
+      const busy = db.query('SELECT pg_sleep(2)');
       const work = Promise.all([
         ...Array.from({ length: 30 }, (_, t) => store.write([hostRow('n', t), containerRow('n', 'c', t)])),
         store.latest(),

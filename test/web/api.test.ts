@@ -70,7 +70,7 @@ forEachBackend('dashboard API', (backend: Backend) => {
   beforeAll(async () => {
     table = uniqueTable('webapi');
     store = await backend.open({ tableName: table, capacity: 10_000 });
-    rowsFilled = await fillFleet(store, [
+    rowsFilled = await fillFleet((t, v) => backend.sql(t, v), store, [
       { node: 'alpha', end: NOW, rows: 600, master: true },
       { node: 'alpha', container: 'web', end: NOW, rows: 600 },
       { node: 'alpha', container: 'db', end: NOW, rows: 600 },
@@ -133,7 +133,7 @@ forEachBackend('dashboard API', (backend: Backend) => {
     const shared = await backend.open({ tableName: sharedTable, capacity: 4000, nodeShare: 1000 });
     const board = await startDashboard({ store: shared, port: 0, now: () => NOW * 1000 + 500 });
     try {
-      await fillFleet(shared, [
+      await fillFleet((t, v) => backend.sql(t, v), shared, [
         { node: 'noisy', end: NOW, rows: 900 },
         { node: 'noisy', container: 'web', end: NOW, rows: 900 },
         { node: 'quiet', end: NOW, rows: 300 },

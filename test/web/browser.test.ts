@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { openSqlClient, type SqlClient } from '../../src/store/client/sql-client.js';
 import { RingStore } from '../../src/store/ring/ring.js';
 import { type Dashboard, NODE_CHARTS, startDashboard } from '../../src/web/index.js';
 import { fillFleet } from './fleet.js';
@@ -32,6 +33,7 @@ interface Canvas {
 
 describe('the dashboard in Chromium', () => {
   let dir: string;
+  let db: SqlClient;
   let store: RingStore;
   let dashboard: Dashboard;
   let browser: Browser;
@@ -41,7 +43,7 @@ describe('the dashboard in Chromium', () => {
 
   /** Rows of alpha's host series at or after `since`, and how many steps of `step` s they fill. */
   async function rowsInWindow(since: number, step = 1): Promise<number> {
-    const res = await store.sqlClient.query<{ n: number }>(
+    const res = await db.query<{ n: number }>(
       `SELECT count(DISTINCT sample_time / $2::bigint)::integer AS n FROM "${store.table}"
         WHERE node_flag AND node_name = 'alpha' AND sample_time >= $1::bigint`,
       [since, step],
@@ -62,8 +64,10 @@ describe('the dashboard in Chromium', () => {
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) return;
     dir = mkdtempSync(join(tmpdir(), 'ringmon-web-'));
-    store = await RingStore.open({ db: join(dir, 'pgdata'), tableName: 'ring', capacity: 30_000 });
-    await fillFleet(store, [
+    // The test reads the ring through a client of its own, which the store then uses (and closes).
+    db = await openSqlClient(join(dir, 'pgdata'));
+    store = await RingStore.open({ db, tableName: 'ring', capacity: 30_000 });
+    await fillFleet(async (text, params) => (await db.query(text, params)).rows, store, [
       { node: 'alpha', end: NOW, rows: 7200, master: true },
       { node: 'alpha', container: 'web', end: NOW, rows: 7200 },
       { node: 'alpha', container: 'db', end: NOW, rows: 7200 },

@@ -129,14 +129,23 @@ export function fleetInsert(
   return { sql, params };
 }
 
-/** Fills an empty ring (capacity ≥ the rows) and makes the ring know its new rows and pairs. */
-export async function fillFleet(store: RingStore, fleet: readonly Series[]): Promise<number> {
-  const db = store.sqlClient;
-  const { sql, params } = fleetInsert(store.table, fleet);
-  const res = await db.query(sql, params);
+/** Runs one statement outside the store and returns its rows (a test backend's `sql`, a client's query). */
+export type RunSql = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * Fills an empty ring (capacity ≥ the rows) through `sql`, a connection of the caller's (the store
+ * keeps its own to itself), and makes the ring know its new rows and pairs.
+ */
+export async function fillFleet(sql: RunSql, store: RingStore, fleet: readonly Series[]): Promise<number> {
+  const { sql: insert, params } = fleetInsert(store.table, fleet);
+  const inserted = await sql(
+    `WITH ins AS (${insert} RETURNING 1) SELECT count(*)::integer AS n FROM ins`,
+    params,
+  );
+  const count = Number(inserted[0]?.n);
   const t = quoteIdent(store.table);
-  await db.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [t, res.rowCount]);
+  await sql(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [t, count]);
   await store.refreshGroups();
-  await db.query(`ANALYZE ${t}`);
-  return res.rowCount;
+  await sql(`ANALYZE ${t}`);
+  return count;
 }

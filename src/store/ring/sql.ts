@@ -490,3 +490,42 @@ export function holdsSql(names: RingNames): string {
   });
   return `SELECT 1 FROM ${quoteIdent(names.table)} WHERE ${conditions.join('\n   AND ')} LIMIT 1`;
 }
+
+/**
+ * The nodes that wrote as the master (host rows with master_flag) since $1, each with its newest
+ * such sample_time, newest first. The master index (sample_time DESC WHERE master_flag AND
+ * node_flag) reads only those rows.
+ */
+export function mastersSql(names: RingNames): string {
+  return `SELECT node_name AS node, max(sample_time) AS newest FROM ${quoteIdent(names.table)}
+           WHERE master_flag = TRUE AND node_flag = TRUE AND sample_time >= $1
+           GROUP BY node_name ORDER BY newest DESC`;
+}
+
+/**
+ * The ring's state in one row: its layout, fill, id, time span, sizes and the server's vacuum
+ * statistics (NULL where they are not collected). count(*), min and max read the whole table
+ * (an index-only scan where the visibility map allows): what `ringmon status` costs.
+ */
+export function stateSql(names: RingNames, sequence: string, shareColumn: boolean): string {
+  const table = quoteIdent(names.table);
+  const t = quoteLiteral(table);
+  return `SELECT m.capacity, ${shareColumn ? 'm.node_share' : 'NULL::integer AS node_share'},
+                 (SELECT count(*) FROM ${table})::bigint AS rows_used,
+                 coalesce(pg_sequence_last_value(${quoteLiteral(sequence)}::regclass), 0)::bigint AS last_id,
+                 (SELECT min(sample_time) FROM ${table}) AS oldest,
+                 (SELECT max(sample_time) FROM ${table}) AS newest,
+                 pg_table_size(${t}::regclass)::bigint AS table_bytes,
+                 pg_indexes_size(${t}::regclass)::bigint AS index_bytes,
+                 pg_total_relation_size(${t}::regclass)::bigint AS total_bytes,
+                 (SELECT relpersistence = 'u' FROM pg_class WHERE oid = ${t}::regclass) AS unlogged,
+                 s.n_live_tup::bigint AS live, s.n_dead_tup::bigint AS dead,
+                 s.last_vacuum, s.last_autovacuum
+            FROM ${quoteIdent(names.meta)} m
+            LEFT JOIN pg_stat_user_tables s ON s.relid = ${t}::regclass`;
+}
+
+/** How many nodes hold a share of a ring shared out per node. */
+export function sharesHeldSql(names: RingNames): string {
+  return `SELECT count(*)::bigint AS n FROM ${quoteIdent(names.shares)}`;
+}

@@ -7,7 +7,7 @@ import { MAX_NAME_LENGTH, METRIC_COLUMNS, type MetricName, type SampleRow } from
 import { type RingHistory, ringHistory } from '../../reads/history.js';
 import { STALE_INTERVALS, sampleAge } from '../../reads/staleness.js';
 import type { AheadOfClock, RingStore } from '../../store/ring/ring.js';
-import type { ChartMode, WindowQuery, WindowReader, WindowRow } from '../../store/ring/window.js';
+import type { ChartMode, WindowQuery, WindowRow } from '../../store/ring/window.js';
 
 /** A request the API refuses, with the status and the one line it answers. */
 export class HttpError extends Error {
@@ -120,20 +120,23 @@ export interface SamplesResponse {
  * averages over that many seconds instead; with `points` (what the charts ask), at most that many:
  * every row when the window holds no more, else one per step (the store's window reads, store/ring/window.ts).
  */
-export async function samples(reader: WindowReader, query: URLSearchParams): Promise<SamplesResponse> {
+export async function samples(
+  store: Pick<RingStore, 'chart' | 'windowAverages' | 'windowRows'>,
+  query: URLSearchParams,
+): Promise<SamplesResponse> {
   const p = parseSamplesParams(query);
   const window: WindowQuery = { node: p.node, container: p.container, since: p.since, fields: p.fields };
   let mode: ChartMode = 'rows';
   let step: number | null = null;
   let rows: WindowRow[];
   if (p.points !== undefined) {
-    ({ mode, step, rows } = await reader.chart(window, p.points));
+    ({ mode, step, rows } = await store.chart(window, p.points));
   } else if (p.step !== undefined) {
     mode = 'mean';
     step = p.step;
-    rows = await reader.averaged(window, p.step, p.limit ?? DEFAULT_ROWS);
+    rows = await store.windowAverages(window, p.step, p.limit ?? DEFAULT_ROWS);
   } else {
-    rows = await reader.raw(window, p.limit ?? DEFAULT_ROWS);
+    rows = await store.windowRows(window, p.limit ?? DEFAULT_ROWS);
   }
   return {
     node: p.node ?? null,

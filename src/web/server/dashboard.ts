@@ -13,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULTS } from '../../defaults.js';
 import { RingmonError } from '../../errors.js';
 import type { RingStore } from '../../store/ring/ring.js';
-import { WindowReader } from '../../store/ring/window.js';
 import { HttpError, nodes, samples } from './api.js';
 import { type Asset, loadAssets, shellHtml } from './assets.js';
 import { accessPolicy, isLoopback, requestToken, tokenMatches } from './auth.js';
@@ -100,7 +99,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const now = options.now ?? Date.now;
   const assets = loadAssets();
   const shell = Buffer.from(shellHtml(), 'utf8');
-  const reader = new WindowReader(store.sqlClient, store.table);
   // Loopback without a token trusts whoever can connect; a web page the user visits can too, through
   // DNS rebinding, unless requests that name another host are refused.
   const checkHost = token === undefined && isLoopback(bind);
@@ -143,7 +141,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return send(req, res, 200, 'text/html; charset=utf-8', shell);
     }
     if (path === '/api/nodes') return sendJson(req, res, 200, await nodes(store, url.searchParams, now()));
-    if (path === '/api/samples') return sendJson(req, res, 200, await samples(reader, url.searchParams));
+    if (path === '/api/samples') return sendJson(req, res, 200, await samples(store, url.searchParams));
     if (path === '/metrics') {
       // Prometheus sends its own parameters only when configured to; none are read here.
       return send(
