@@ -19,3 +19,19 @@ export class RingmonError extends Error {
     this.kind = kind;
   }
 }
+
+/** Collapses whitespace, so that a multi-line message (a server's, say) still prints as one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Masks the password of every URL with credentials (`postgres://user:secret@host`, any scheme) and
+ * of every `password=` query parameter with `***`. Every message, log line and process title that
+ * may hold a connection string goes through it.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+    .replace(/([?&]password=)[^&\s]*/gi, '$1***');
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLog, maskUrlPasswords, normalizeLogLevel } from './log.js';
+import { createLog, normalizeLogLevel } from './log.js';
 
 describe('createLog', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringmon-log-'));
@@ -93,12 +93,4 @@ describe('normalizeLogLevel', () => {
     ['debug', 'debug'],
     ['loud', null],
   ])('%s → %s', (level, expected) => expect(normalizeLogLevel(level)).toBe(expected));
-});
-
-describe('maskUrlPasswords', () => {
-  it('masks only the password of a URL', () => {
-    expect(maskUrlPasswords('postgres://u:p@h:1/d and postgresql://u@h/d')).toBe(
-      'postgres://u:***@h:1/d and postgresql://u@h/d',
-    );
-  });
 });

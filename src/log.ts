@@ -1,7 +1,7 @@
 import { closeSync, createWriteStream, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, type LoggerOptions, multistream, pino } from 'pino';
-import { RingmonError } from './errors.js';
+import { maskSecrets, RingmonError } from './errors.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -13,11 +13,6 @@ export function normalizeLogLevel(level: string): LogLevel | null {
   return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(normalized)
     ? (normalized as LogLevel)
     : null;
-}
-
-/** Replaces the password part of connection strings (`postgres://user:secret@host`) with `***`. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
 }
 
 export interface LogOptions {
@@ -37,7 +32,7 @@ export interface LogOptions {
 export function createLog(options: LogOptions = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
   const scrub = (text: string) => {
-    let clean = maskUrlPasswords(text);
+    let clean = maskSecrets(text);
     for (const secret of secrets) clean = clean.split(secret).join('***');
     return clean;
   };

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SampleInput } from '../columns.js';
+import { DEFAULTS } from '../defaults.js';
+import { oneLine } from '../errors.js';
 import { OutageBuffer } from './outage-buffer.js';
 import { firstDueMs, monotonicMs, Schedule } from './schedule.js';
 
@@ -68,7 +70,8 @@ export interface AgentSummary {
   fatalError?: unknown;
 }
 
-export const DEFAULT_BUFFER_ROWS = 10_000;
+/** Rows kept in memory while the database is unreachable (DEFAULTS.bufferRows). */
+export const DEFAULT_BUFFER_ROWS = DEFAULTS.bufferRows;
 
 /**
  * The long-running agent: samples each source on its own drift-free schedule, queues each tick's
@@ -146,7 +149,7 @@ export class Agent {
             skipped += schedule.notBefore((newest + 1) * 1000 - wallOffsetMs);
           }
         } catch (error) {
-          log.error({ source: source.name, err: oneLine(error) }, 'sampling failed');
+          log.error({ source: source.name, err: oneLine(errorMessage(error)) }, 'sampling failed');
         }
         if (skipped > 0)
           log.warn({ source: source.name, skipped }, 'sampling fell behind; skipped late ticks');
@@ -208,7 +211,10 @@ export class Agent {
         this.#unconfirmed ??= { last: batch[batch.length - 1]!, size: batch.length, start };
         if (sink.isFatal?.(error)) {
           this.#fatal = { error };
-          this.#options.log.error({ err: oneLine(error) }, 'database refused the samples; stopping');
+          this.#options.log.error(
+            { err: oneLine(errorMessage(error)) },
+            'database refused the samples; stopping',
+          );
           this.#stop.abort();
           return;
         }
@@ -233,7 +239,7 @@ export class Agent {
     const { log, retryMs } = this.#options;
     const nowMs = monotonicMs();
     if (!this.#outage) {
-      this.#outage = { sinceMs: nowMs, error: oneLine(error) };
+      this.#outage = { sinceMs: nowMs, error: oneLine(errorMessage(error)) };
       log.warn({ err: this.#outage.error, bufferRows: this.#options.bufferRows }, message);
       this.#backoffMs = retryMs.first;
     } else {
@@ -288,7 +294,6 @@ export class Agent {
   }
 }
 
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!;
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { MAX_KEEP_HOURS } from '../defaults.js';
+import { MAX_CAPACITY, MAX_PORT, TABLE_NAME_PATTERN, TABLE_NAME_RULE } from '../limits.js';
 
 /** A positive number of seconds (fractions allowed), at most a day. */
 export function parseSeconds(text: string): number {
@@ -32,8 +33,8 @@ export function wholeNumber(what: string, min: number, max: number): (text: stri
   };
 }
 
-export const parsePort = wholeNumber('port', 1, 65_535);
-export const parseCapacity = wholeNumber('rows', 1, 2_147_483_647);
+export const parsePort = wholeNumber('port', 1, MAX_PORT);
+export const parseCapacity = wholeNumber('rows', 1, MAX_CAPACITY);
 
 /**
  * Rows per node for a ring shared out per node, or `'off'` for one pool (a string, because
@@ -42,9 +43,9 @@ export const parseCapacity = wholeNumber('rows', 1, 2_147_483_647);
 export function parseNodeShare(text: string): number | 'off' {
   if (text.trim().toLowerCase() === 'off') return 'off';
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
+  if (text.trim() === '' || !Number.isInteger(value) || value < 1 || value > MAX_CAPACITY) {
     throw new InvalidArgumentError(
-      "must be a whole number of rows each node keeps (1 to 2147483647, at most the capacity), or 'off' for one pool shared by every node.",
+      `must be a whole number of rows each node keeps (1 to ${MAX_CAPACITY}, at most the capacity), or 'off' for one pool shared by every node.`,
     );
   }
   return value;
@@ -63,10 +64,6 @@ export function parseHours(text: string): number {
 
 /** A table name the ring accepts: a plain lowercase identifier, so it never needs quoting tricks. */
 export function parseTableName(text: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(text)) {
-    throw new InvalidArgumentError(
-      'must be a plain identifier: lowercase letters, digits and _, starting with a letter or _, at most 63.',
-    );
-  }
+  if (!TABLE_NAME_PATTERN.test(text)) throw new InvalidArgumentError(`must be ${TABLE_NAME_RULE}.`);
   return text;
 }

@@ -1,3 +1,5 @@
+import { maskSecrets } from '../errors.js';
+
 /**
  * The command line as `ps` and /proc/PID/cmdline show it, with its secrets masked: the values of
  * --password and --token and the password of any connection URL. Anyone on the host can read
@@ -16,16 +18,9 @@ export function maskedCommandLine(argv: readonly string[]): string | null {
     let out = arg;
     if (flag !== undefined && SECRET_FLAGS.has(flag)) out = `${flag}=${MASK}`;
     else if (i > 0 && SECRET_FLAGS.has(argv[i - 1] ?? '')) out = MASK;
-    else out = maskUrlPassword(arg);
+    else out = maskSecrets(arg);
     if (out !== arg) changed = true;
     return out;
   });
   return changed ? masked.join(' ') : null;
-}
-
-/** postgresql://user:SECRET@host → postgresql://user:***@host, and ?password=SECRET likewise. */
-function maskUrlPassword(arg: string): string {
-  return arg
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, `$1${MASK}@`)
-    .replace(/([?&]password=)[^&\s]*/gi, `$1${MASK}`);
 }

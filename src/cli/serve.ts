@@ -9,6 +9,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
+import { isBindAddress, MAX_PORT } from '../limits.js';
 import { createLog } from '../log.js';
 import type { RingStore } from '../store/ring/ring.js';
 import type { Dashboard, DashboardLog } from '../web/index.js';
@@ -33,10 +34,10 @@ interface ServeFlags extends Omit<SettingsFlags, 'port'>, DashboardFlags {
   dbPort?: number;
 }
 
-const parseDashboardPort = wholeNumber('port', 0, 65_535);
+const parseDashboardPort = wholeNumber('port', 0, MAX_PORT);
 
 function parseBind(text: string): string {
-  if (text.trim() === '' || /[\s/]/.test(text)) {
+  if (!isBindAddress(text)) {
     throw new InvalidArgumentError('must be an IP address or host name (e.g. 127.0.0.1 or 0.0.0.0).');
   }
   return text;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CAPACITY, MAX_PORT, TABLE_NAME_PATTERN, TABLE_NAME_RULE } from '../limits.js';
 
 /**
  * The YAML configuration file: the spec's example, key for key (`database`, `monitoring`, `logging`),
@@ -6,7 +7,6 @@ import { z } from 'zod';
  * silently ignored.
  */
 
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'] as const;
 
 const seconds = z
@@ -21,8 +21,8 @@ export const configFileSchema = z.strictObject({
       port: z
         .number({ error: 'must be a port number' })
         .int({ error: 'must be a whole number' })
-        .min(1, { error: 'must be 1 to 65535' })
-        .max(65_535, { error: 'must be 1 to 65535' })
+        .min(1, { error: `must be 1 to ${MAX_PORT}` })
+        .max(MAX_PORT, { error: `must be 1 to ${MAX_PORT}` })
         .optional(),
       database: z.string({ error: 'must be a database name' }).min(1).optional(),
       user: z.string({ error: 'must be a user name' }).min(1).optional(),
@@ -39,15 +39,13 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       table_name: z
         .string({ error: 'must be a table name' })
-        .regex(TABLE_NAME, {
-          error: 'must be a plain identifier: lowercase letters, digits and _, at most 63',
-        })
+        .regex(TABLE_NAME_PATTERN, { error: `must be ${TABLE_NAME_RULE}` })
         .optional(),
       capacity: z
         .number({ error: 'must be a whole number of rows' })
         .int({ error: 'must be a whole number of rows' })
         .min(1, { error: 'must be at least 1' })
-        .max(2_147_483_647, { error: 'must be at most 2147483647' })
+        .max(MAX_CAPACITY, { error: `must be at most ${MAX_CAPACITY}` })
         .optional(),
       /** ringmon: rows each node keeps in a ring shared out per node; `off` (or null): one pool. */
       node_share: z
@@ -59,7 +57,7 @@ export const configFileSchema = z.strictObject({
               .number({ error: "must be a whole number of rows or 'off'" })
               .int({ error: "must be a whole number of rows or 'off'" })
               .min(1, { error: 'must be at least 1' })
-              .max(2_147_483_647, { error: 'must be at most 2147483647' }),
+              .max(MAX_CAPACITY, { error: `must be at most ${MAX_CAPACITY}` }),
           ],
           { error: "must be a whole number of rows or 'off'" },
         )

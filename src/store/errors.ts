@@ -2,7 +2,9 @@
  * Errors the ring raises. Every message is one line a CLI can print as it is: what failed, where
  * (host, port, user, table) and why. Passwords never appear, not even inside a connection string.
  */
-import { RingmonError } from '../errors.js';
+import { oneLine, RingmonError } from '../errors.js';
+
+export { maskSecrets, oneLine } from '../errors.js';
 
 /** What kind of failure a {@link RingStoreError} reports; callers branch on this, not on the text. */
 export type RingStoreErrorCode =
@@ -41,16 +43,6 @@ export class RingStoreError extends RingmonError {
     super(oneLine(message), code === 'bad-input' ? 'usage' : 'runtime', options);
     this.code = code;
   }
-}
-
-/** Collapses whitespace so that multi-line server messages still print as one line. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-/** Removes the password from anything that looks like a connection URL. */
-export function redact(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
 }
 
 /** The parts of an error thrown by pg or PGlite that we read. */

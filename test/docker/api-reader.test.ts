@@ -140,8 +140,8 @@ describe('Engine API reader on a unix socket (DOCKER_HOST=unix://…)', () => {
         source: 'docker-api',
         interval_seconds: 1,
         sample_time: Math.floor(V2_READ_MS / 1000),
-        c_rss_mb: 57,
-        c_vsz_mb: 3815,
+        c_rss_mb: 56, // 59700000 bytes = 56.9 MiB, rounded down
+        c_vsz_mb: 3814,
         c_shared_mb: 0,
         cpu_total_pct: null,
         net_rx_mb_s: null,
@@ -191,7 +191,7 @@ describe('Engine API reader on a unix socket (DOCKER_HOST=unix://…)', () => {
     expect(afterRestart?.cpu_total_pct).toBeNull();
     expect(afterRestart?.disk_write_mb_s).toBeNull();
     expect(afterRestart?.net_rx_mb_s).toBeNull();
-    expect(afterRestart?.c_rss_mb).toBe(57);
+    expect(afterRestart?.c_rss_mb).toBe(56);
     engine.collect();
     expectV2Rates((await s.tick())[0]);
   });

@@ -170,8 +170,9 @@ describe('cgroup v2 (api-examples/, Home Assistant supervisor)', () => {
   it('one reading: sizes in MiB for the INTEGER columns, rates null without a previous reading', () => {
     const reading = readingFromStats(s)!;
     const m = containerMetrics(undefined, reading);
-    // 59700000 / 2^20 = 56.934 → 57; 4000000000 / 2^20 = 3814.697 → 3815; shmem 0 → 0.
-    expect(m).toMatchObject({ c_rss_mb: 57, c_vsz_mb: 3815, c_shared_mb: 0 });
+    // Whole MiB rounded down, as host memory (units.ts): 59700000 / 2^20 = 56.934 → 56;
+    // 4000000000 / 2^20 = 3814.697 → 3814; shmem 0 → 0.
+    expect(m).toMatchObject({ c_rss_mb: 56, c_vsz_mb: 3814, c_shared_mb: 0 });
     for (const c of RATE_COLUMNS) expect(m[c]).toBeNull();
   });
 });
@@ -219,9 +220,9 @@ describe('rates between two recorded readings (live-pairs/)', () => {
     expect(m.cpu_total_pct).toBeCloseTo(1.8339493700787401, 10);
     expect(m.cpu_user_pct).toBeCloseTo(0.19685039370078738, 10);
     expect(m.cpu_system_pct).toBeCloseTo(1.7716535433070866, 10);
-    // Memory: 540672 − 0 bytes = 0.52 MiB → 1; limit 256 MiB; no shmem on v1; --network none → no net.
+    // Memory: 540672 − 0 bytes = 0.52 MiB → 0; limit 256 MiB; no shmem on v1; --network none → no net.
     expect(m).toMatchObject({
-      c_rss_mb: 1,
+      c_rss_mb: 0,
       c_vsz_mb: 256,
       c_shared_mb: null,
       net_rx_mb_s: null,
@@ -240,9 +241,9 @@ describe('rates between two recorded readings (live-pairs/)', () => {
     expectRel(m.net_rx_pkts_s, 496.92963463747776);
     expectRel(m.net_tx_pkts_s, 497.2089655169817);
     expect(m).toMatchObject({ net_rx_errs_s: 0, net_tx_errs_s: 0, net_rx_drops_s: 0, net_tx_drops_s: 0 });
-    // CPU: 68830787 / 7090000000 × 100 = 0.9708150493653032 %. Limit: host RAM 24105.55 MiB → 24106.
+    // CPU: 68830787 / 7090000000 × 100 = 0.9708150493653032 %. Limit: host RAM 24105.55 MiB → 24105.
     expect(m.cpu_total_pct).toBeCloseTo(0.9708150493653032, 10);
-    expect(m.c_vsz_mb).toBe(24106);
+    expect(m.c_vsz_mb).toBe(24105);
   });
 
   it('burner: one of two CPUs is about half the host', () => {
@@ -259,8 +260,8 @@ describe('rates between two recorded readings (live-pairs/)', () => {
     expect(ratesUnavailableReason(a, b)).toBe('restarted');
     const m = containerMetrics(a, b);
     for (const c of RATE_COLUMNS) expect(m[c]).toBeNull();
-    // Memory is a gauge: 540672 bytes → 1 MiB.
-    expect(m.c_rss_mb).toBe(1);
+    // Memory is a gauge: 540672 bytes = 0.52 MiB → 0 MiB.
+    expect(m.c_rss_mb).toBe(0);
     // Without StartedAt (e.g. a missed event) the counters going backwards are enough.
     const a2 = pairReading('burner-restart', 'a');
     const b2 = pairReading('burner-restart', 'b');
@@ -330,14 +331,14 @@ describe('docker CLI fallback readings (live-pairs/docker-stats.*.jsonl and dock
   };
 
   it('CPU % ÷ online CPUs; memory from MemUsage; the exact limit from inspect; unknown figures null', () => {
-    // burner a: CPUPerc 92.00% over 2 CPUs = 46 %; MemUsage 1.637MiB → round(1.637) = 2 MiB;
-    // unlimited (HostConfig.Memory 0) → the CLI's 23.54GiB = 24104.96 MiB → 24105.
+    // burner a: CPUPerc 92.00% over 2 CPUs = 46 %; MemUsage 1.637MiB → 1 MiB (rounded down);
+    // unlimited (HostConfig.Memory 0) → the CLI's 23.54GiB = 24104.96 MiB → 24104.
     const m = containerMetrics(undefined, cli('a', 'burner', 0));
     expect(m).toMatchObject({
       cpu_total_pct: 46,
       cpu_user_pct: null,
-      c_rss_mb: 2,
-      c_vsz_mb: 24105,
+      c_rss_mb: 1,
+      c_vsz_mb: 24104,
       c_shared_mb: null,
     });
     // diskwriter: HostConfig.Memory 268435456 (exact) rather than the CLI's rounded "256MiB".

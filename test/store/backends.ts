@@ -6,8 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
+import { maskSecrets } from '../../src/errors.js';
 import { pgliteStartParams } from '../../src/store/client/pglite.js';
-import { redact } from '../../src/store/errors.js';
 import { RingStore, type RingStoreOptions } from '../../src/store/ring/ring.js';
 import { ringNames } from '../../src/store/ring/schema.js';
 
@@ -105,7 +105,9 @@ export function forEachBackend(
       if (CI) {
         describe(label, () => {
           it('needs the PostgreSQL server (CI=true)', () => {
-            throw new Error(`PostgreSQL at ${redact(PG_URL)} is unreachable and CI=true: ${pgUnavailable}`);
+            throw new Error(
+              `PostgreSQL at ${maskSecrets(PG_URL)} is unreachable and CI=true: ${pgUnavailable}`,
+            );
           });
         });
       } else {

@@ -9,6 +9,7 @@
  * containers; the host's `system_cpu_usage` may exceed it on big, long-running hosts, where a double
  * still keeps a 1 s delta to better than 1e-7.
  */
+import { MIB, wholeMib } from '../../units.js';
 import type {
   ContainerMetrics,
   ContainerReading,
@@ -20,7 +21,7 @@ import type {
 } from './types.js';
 
 /** Bytes in a MiB: every size and throughput column uses 2^20. */
-export const MIB = 1024 * 1024;
+export { MIB };
 
 /**
  * An engine timestamp (RFC 3339 with up to nanoseconds) as epoch milliseconds with the sub-millisecond
@@ -283,8 +284,6 @@ export function ratesUnavailableReason(
   return null;
 }
 
-const mib = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / MIB));
-
 /**
  * A row's container metrics from the previous and the current reading of one container. Memory comes
  * from the current reading alone; CPU, disk and network are rates over the time between the two
@@ -300,9 +299,9 @@ export function containerMetrics(
     cpu_user_pct: null,
     cpu_system_pct: null,
     cpu_total_pct: cur.cpuTotalNs === null ? cur.cpuHostPct : null,
-    c_rss_mb: mib(cur.memUsedBytes),
-    c_vsz_mb: mib(cur.memLimitBytes),
-    c_shared_mb: mib(cur.memSharedBytes),
+    c_rss_mb: wholeMib(cur.memUsedBytes),
+    c_vsz_mb: wholeMib(cur.memLimitBytes),
+    c_shared_mb: wholeMib(cur.memSharedBytes),
     disk_read_mb_s: null,
     disk_write_mb_s: null,
     disk_read_iops: null,

@@ -1,4 +1,5 @@
 import { type Metrics, NODE_METRIC_COLUMNS, type NodeMetricName } from '../../columns.js';
+import { MIB, wholeMib } from '../../units.js';
 import { type Counter, counterDelta } from '../procfs/counter.js';
 import { DISK_STAT } from '../procfs/diskstats.js';
 import { NET_STAT } from '../procfs/net-dev.js';
@@ -8,7 +9,6 @@ import type { HostSnapshot } from './snapshot.js';
 /** The metric columns a host row fills (src/columns.ts decides which). */
 export type NodeMetrics = Pick<Metrics, NodeMetricName>;
 
-const MIB = 1024 * 1024;
 const SECTOR_BYTES = 512; // /proc/diskstats counts 512-byte sectors whatever the device's sector size
 
 /**
@@ -123,7 +123,6 @@ function rate(before: Counter | null | undefined, after: Counter | null | undefi
 }
 
 /** kB-exact bytes → whole MiB, truncated as free(1) -m does. */
-const mib = (bytes: number | undefined) => (bytes === undefined ? null : Math.floor(bytes / MIB));
 
 function fillMemory(m: NodeMetrics, after: HostSnapshot): void {
   const get = (key: string) => after.meminfo?.get(key);
@@ -131,15 +130,15 @@ function fillMemory(m: NodeMetrics, after: HostSnapshot): void {
   const reclaimable = get('SReclaimable');
   const swapTotal = get('SwapTotal');
   const swapFree = get('SwapFree');
-  m.mem_total_mb = mib(get('MemTotal'));
-  m.mem_free_mb = mib(get('MemFree'));
-  m.mem_available_mb = mib(get('MemAvailable'));
-  m.mem_buffers_mb = mib(get('Buffers'));
+  m.mem_total_mb = wholeMib(get('MemTotal'));
+  m.mem_free_mb = wholeMib(get('MemFree'));
+  m.mem_available_mb = wholeMib(get('MemAvailable'));
+  m.mem_buffers_mb = wholeMib(get('Buffers'));
   // Reclaimable slab is cache too: free(1) and psutil report Cached + SReclaimable.
-  m.mem_cached_mb = cached === undefined ? null : mib(cached + (reclaimable ?? 0));
-  m.swap_total_mb = mib(swapTotal);
-  m.swap_free_mb = mib(swapFree);
-  m.swap_used_mb = swapTotal === undefined || swapFree === undefined ? null : mib(swapTotal - swapFree);
+  m.mem_cached_mb = cached === undefined ? null : wholeMib(cached + (reclaimable ?? 0));
+  m.swap_total_mb = wholeMib(swapTotal);
+  m.swap_free_mb = wholeMib(swapFree);
+  m.swap_used_mb = swapTotal === undefined || swapFree === undefined ? null : wholeMib(swapTotal - swapFree);
 }
 
 /**

@@ -2,7 +2,7 @@
  * `SqlClient` over node-postgres: a pool the store opens from a URL, or a Pool/Client the caller owns.
  */
 import pg from 'pg';
-import { asDriverError, isConnectionLoss, oneLine, RingStoreError, redact } from '../errors.js';
+import { asDriverError, isConnectionLoss, maskSecrets, oneLine, RingStoreError } from '../errors.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,
@@ -81,7 +81,7 @@ export function connectError(err: unknown, e: Endpoint): RingStoreError {
   const d = asDriverError(err);
   const where = `PostgreSQL at ${e.host}:${e.port}`;
   const who = `user ${e.user} (database ${e.database})`;
-  const server = redact(oneLine(d.message ?? String(err)));
+  const server = maskSecrets(oneLine(d.message ?? String(err)));
   // pgbouncer words an unknown database its own way, with the generic protocol-violation code.
   const refused =
     (d.code !== undefined && LOGIN_REFUSED.has(d.code)) ||
@@ -163,7 +163,7 @@ function translate(err: unknown, e: Endpoint): unknown {
   if (isConnectionLoss(err)) {
     return new RingStoreError(
       'connection-lost',
-      `lost the connection to PostgreSQL at ${e.host}:${e.port} (user ${e.user}): ${redact(oneLine(d.message ?? String(err)))}; the statement was rolled back`,
+      `lost the connection to PostgreSQL at ${e.host}:${e.port} (user ${e.user}): ${maskSecrets(oneLine(d.message ?? String(err)))}; the statement was rolled back`,
       { cause: err },
     );
   }
@@ -315,7 +315,7 @@ export async function openPgUrl(url: string, options: OpenSqlClientOptions): Pro
   } catch (err) {
     throw new RingStoreError(
       'bad-input',
-      `cannot parse the connection string ${redact(url)}: ${asDriverError(err).message}`,
+      `cannot parse the connection string ${maskSecrets(url)}: ${asDriverError(err).message}`,
     );
   }
   const pool = new pg.Pool(config) as unknown as PgPoolLike;

@@ -3,21 +3,19 @@
  * table has exactly that shape. Nothing here ever ALTERs or DROPs an existing object.
  */
 import { COLUMNS, type ColumnSpec } from '../../columns.js';
+import { MAX_CAPACITY, TABLE_NAME_PATTERN, TABLE_NAME_RULE } from '../../limits.js';
 import type { SqlQueryable } from '../client/sql-client.js';
 import { RingStoreError } from '../errors.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN − 1). */
 const MAX_IDENTIFIER = 63;
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-export const MAX_CAPACITY = 2 ** 31 - 1;
+
+export { MAX_CAPACITY };
 
 export function validateTableName(name: unknown): string {
-  if (typeof name !== 'string' || !TABLE_NAME.test(name)) {
+  if (typeof name !== 'string' || !TABLE_NAME_PATTERN.test(name)) {
     const shown = typeof name === 'string' ? JSON.stringify(name) : String(name);
-    throw new RingStoreError(
-      'bad-input',
-      `table name ${shown} is not a plain identifier: use 1–63 lowercase letters, digits and _, not starting with a digit`,
-    );
+    throw new RingStoreError('bad-input', `table name ${shown} is not ${TABLE_NAME_RULE}`);
   }
   return name;
 }

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DEFAULTS } from '../../defaults.js';
 import { RingmonError } from '../../errors.js';
+import { isBindAddress, MAX_PORT } from '../../limits.js';
 import type { RingStore } from '../../store/ring/ring.js';
 import { HttpError, nodes, samples } from './api.js';
 import { type Asset, loadAssets, shellHtml } from './assets.js';
@@ -62,14 +63,14 @@ const SECURITY_HEADERS = {
 const PAGES = new Set(['/', '/node', '/container']);
 
 function validatePort(port: unknown): number {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RingmonError(`port ${String(port)} must be a whole number from 0 to 65535`, 'usage');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    throw new RingmonError(`port ${String(port)} must be a whole number from 0 to ${MAX_PORT}`, 'usage');
   }
   return port;
 }
 
 function validateBind(bind: unknown): string {
-  if (typeof bind !== 'string' || bind.trim() === '' || /[\s/]/.test(bind)) {
+  if (typeof bind !== 'string' || !isBindAddress(bind)) {
     throw new RingmonError(
       `bind address ${JSON.stringify(bind)} must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0`,
       'usage',

@@ -8,6 +8,7 @@
  * /s → per second, °C → celsius. HELP names the ring column it comes from.
  */
 import { type ColumnSpec, METRIC_COLUMNS, type MetricName, type SampleRow } from '../../columns.js';
+import { MIB } from '../../units.js';
 
 export interface MetricFamily {
   /** Prometheus metric name. */
@@ -18,8 +19,6 @@ export interface MetricFamily {
   /** Ring value × factor = exposed value. */
   readonly factor: number;
 }
-
-const MIB = 1024 * 1024;
 
 /** Unit in columns.ts → the column-name suffix that spells it, the Prometheus suffix, the factor. */
 const UNITS: Record<string, { strip: RegExp; suffix: string; factor: number; say: string }> = {
