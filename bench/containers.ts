@@ -9,7 +9,7 @@
  * (`process.cpuUsage()`, which adds V8's helper threads and, under tsx, the loader's thread: several ms a
  * second that vary from run to run and are not ringmon's). The JSON line reports the median tick wall time
  * and the main thread's CPU per 1 s tick period (the whole process's when schedstat is missing).
- * Targets (issue 4): ≤ 100 ms wall and ≤ 5 ms CPU per tick. The engine comes from
+ * Targets: ≤ 100 ms wall and ≤ 5 ms CPU per tick. The engine comes from
  * RINGMON_TEST_DOCKER_HOST, or is started with scripts/docker-engine.sh when run as root.
  */
 import { readFileSync } from 'node:fs';

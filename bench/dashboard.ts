@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- dashboard`: every query the dashboard runs, on full 1,000,000-row rings on the
- * local PostgreSQL server. Target (issue 6): each answers in ≤ 50 ms.
+ * local PostgreSQL server. Target: each answers in ≤ 50 ms.
  *
  * Two rings, each filled server-side in one INSERT … SELECT generate_series (test/web/fleet.ts),
  * then VACUUM ANALYZE (the ring's own maintenance analyzes once per lap):

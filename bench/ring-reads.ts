@@ -7,8 +7,8 @@
  * end to end from Node, rows parsed (median of 31). The store runs every statement unnamed, so each
  * call pays its planning time; latest() and state()'s part of it are then run on a pg.Client of
  * their own, unnamed and as named prepared statements (the store's old way), alternating call by
- * call, median of 31 each. The spec's DISTINCT ON overview query runs for comparison. Targets
- * (issue 3), measured with EXPLAIN ANALYZE: recent rows of one node or one container ≤ 5 ms; the
+ * call, median of 31 each. The spec's DISTINCT ON overview query runs for comparison. Targets,
+ * measured with EXPLAIN ANALYZE: recent rows of one node or one container ≤ 5 ms; the
  * newest row of every node and container ≤ 20 ms.
  *
  * Size: capacity 10,000 written 50× over in 11-row batches from two connections, total relation

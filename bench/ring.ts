@@ -22,7 +22,7 @@
  * ids, in the background, on the writer's store); they never register pairs, which the store does
  * once per pair and lap. Other work on a shared machine makes single runs noisy, so each cell runs
  * the six kinds in turn ROUNDS times (WARMUP_S, then MEASURE_S counted; each round starts one kind
- * further on) and reports the median of each. Target (issue 3): ring ≥ 0.9 × append in every cell.
+ * further on) and reports the median of each. Target: ring ≥ 0.9 × append in every cell.
  *
  * PGlite runs in child processes, so that each configuration's memory is measured alone: a new
  * data directory, writes at full speed, RSS sampled while 33,000 rows go by (3.3 laps of a
