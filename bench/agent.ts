@@ -132,7 +132,7 @@ export async function run(): Promise<void> {
     const admin = new pg.Client(PG_URL);
     await admin.connect();
     const n = ringNames(table);
-    await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}`);
+    await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.pairs}`);
     await admin.end();
   }
 }

@@ -123,7 +123,7 @@ async function openRing(name: string, series: Series[]): Promise<Ring & { fillSe
 async function dropRing(ring: Pick<Ring, 'store' | 'db'>): Promise<void> {
   const names = ringNames(ring.store.table);
   await ring.db
-    .query(`DROP TABLE IF EXISTS "${names.table}", "${names.meta}", "${names.groups}"`)
+    .query(`DROP TABLE IF EXISTS "${names.table}", "${names.meta}", "${names.pairs}"`)
     .catch(() => undefined);
   await ring.store.close();
 }
@@ -178,7 +178,7 @@ async function fleetQueries(ring: Ring): Promise<Measured[]> {
   const node = 'node-07';
   const pairs = async () => {
     const res = await db.query<{ n: number }>(
-      `SELECT count(*)::integer AS n FROM "${ringNames(store.table).groups}"`,
+      `SELECT count(*)::integer AS n FROM "${ringNames(store.table).pairs}"`,
     );
     return `(see docs/ring.md; ${res.rows[0]?.n} pairs)`;
   };

@@ -37,7 +37,7 @@ const ms = (n: number) => n.toFixed(2).padStart(9);
 
 async function dropRing(admin: pg.Client, table: string): Promise<void> {
   const n = ringNames(table);
-  await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups].map(quoteIdent).join(', ')}`);
+  await admin.query(`DROP TABLE IF EXISTS ${[n.table, n.meta, n.pairs].map(quoteIdent).join(', ')}`);
   // The write function outlives its table (it names the table only in its body).
   await admin.query(`DROP FUNCTION IF EXISTS ${quoteIdent(n.writeFunction)}(jsonb)`);
 }

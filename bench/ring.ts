@@ -140,7 +140,7 @@ function valuesSql(table: string, batch: number): string {
 async function dropRing(admin: pg.Client, table: string): Promise<void> {
   const n = ringNames(table);
   await admin.query(
-    `DROP TABLE IF EXISTS ${[n.table, n.meta, n.groups, n.shares].map(quoteIdent).join(', ')}`,
+    `DROP TABLE IF EXISTS ${[n.table, n.meta, n.pairs, n.shares].map(quoteIdent).join(', ')}`,
   );
   // The write function outlives its table (it names the table only in its body).
   await admin.query(`DROP FUNCTION IF EXISTS ${quoteIdent(n.writeFunction)}(jsonb)`);
@@ -190,7 +190,7 @@ function maintainer(store: RingStore, capacity: number) {
       const slow = lap !== Math.floor((first - 1) / capacity) && lap % 10 === 1;
       running = (async () => {
         await store.vacuum({ analyze: slow });
-        if (slow) await store.refreshGroups();
+        if (slow) await store.refreshPairs();
       })()
         .catch(() => undefined)
         .finally(() => {

@@ -19,7 +19,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
   const admin = new pg.Client(PG_URL);
   afterAll(async () => {
     const n = ringNames(table);
-    await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}`);
+    await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.pairs}`);
     await admin.end();
   });
 
@@ -186,7 +186,7 @@ describe.skipIf(pgUnavailable !== null && !CI)(
     const admin = new pg.Client(PG_URL);
     afterAll(async () => {
       const n = ringNames(table);
-      await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}`);
+      await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.pairs}`);
       await admin.end();
     });
 

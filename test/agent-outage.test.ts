@@ -27,7 +27,7 @@ describe.skipIf(pgUnavailable !== null && !CI)(
     afterAll(async () => {
       const names = ringNames(table);
       await admin
-        .query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`)
+        .query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.pairs}`)
         .catch(() => undefined);
       await admin.end();
       rmSync(dir, { recursive: true, force: true });

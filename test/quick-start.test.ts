@@ -32,7 +32,7 @@ describe.skipIf(!found.engine || (pgUnavailable !== null && !CI))("the spec's Qu
   });
   afterAll(async () => {
     const names = ringNames(table);
-    await conn.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.groups}`);
+    await conn.query(`DROP TABLE IF EXISTS ${names.table}, ${names.meta}, ${names.pairs}`);
     await conn.end();
     await removeTestContainers(engine.docker);
     await engine.release();

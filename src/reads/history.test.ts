@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatSpan, historyLines, ringHistory, type WriterSample } from './history.js';
+import type { LatestSample } from '../store/ring/types.js';
+import { formatSpan, historyLines, ringHistory } from './history.js';
 
 const now = 1_800_000_000;
-const writer = (node: string, container: string | null, interval: number, age = 0): WriterSample => ({
+const writer = (node: string, container: string | null, interval: number, age = 0): LatestSample => ({
   node_name: node,
   container_name: container,
   sample_time: now - age,
@@ -11,7 +12,7 @@ const writer = (node: string, container: string | null, interval: number, age = 
 
 describe('ringHistory', () => {
   it('100 nodes with 10 containers each at 1 Hz turn a 50,000-row ring over in 45 s', () => {
-    const writers: WriterSample[] = [];
+    const writers: LatestSample[] = [];
     for (let n = 0; n < 100; n++) {
       writers.push(writer(`node-${n}`, null, 1));
       for (let c = 0; c < 10; c++) writers.push(writer(`node-${n}`, `c${c}`, 1));

@@ -6,18 +6,11 @@
  * these rules (pure functions, no I/O).
  */
 import { DEFAULTS } from '../defaults.js';
+import type { LatestSample } from '../store/ring/types.js';
 import { sampleAge } from './staleness.js';
 
 /** A ring that turns over faster than this holds too little for most questions; say so. */
 export const SHORT_HISTORY_SECONDS = 3600;
-
-/** The newest sample of one writer (a node's host rows, or one container), as the ring reports it. */
-export interface WriterSample {
-  node_name: string;
-  container_name: string | null;
-  sample_time: number | null;
-  interval_seconds: number | null;
-}
 
 export interface NodeRate {
   node_name: string;
@@ -65,7 +58,7 @@ export interface RingHistory {
  */
 export function ringHistory(
   layout: HistoryLayout,
-  writers: readonly WriterSample[],
+  writers: readonly LatestSample[],
   nowSeconds: number,
 ): RingHistory {
   const { capacity } = layout;

@@ -127,7 +127,7 @@ export function forEachBackend(
 /** Drops a ring and all it made: its table, metadata, pairs and shares tables and write function. */
 export async function dropRing(db: { query(text: string): Promise<unknown> }, table: string): Promise<void> {
   const n = ringNames(table);
-  await db.query(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.groups}", "${n.shares}"`);
+  await db.query(`DROP TABLE IF EXISTS "${n.table}", "${n.meta}", "${n.pairs}", "${n.shares}"`);
   await db.query(`DROP FUNCTION IF EXISTS "${n.writeFunction}"(jsonb)`);
 }
 

@@ -60,7 +60,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('one server connection per store'
     await admin.query(`DROP ROLE IF EXISTS ${writer}`);
     await admin.query(`CREATE ROLE ${writer} LOGIN`);
     try {
-      await admin.query(`GRANT SELECT, INSERT, UPDATE ON ${n.table}, ${n.meta}, ${n.groups} TO ${writer}`);
+      await admin.query(`GRANT SELECT, INSERT, UPDATE ON ${n.table}, ${n.meta}, ${n.pairs} TO ${writer}`);
       await admin.query(`GRANT USAGE ON SEQUENCE ${n.table}_id_seq TO ${writer}`);
       await admin.query(`DROP FUNCTION "${n.writeFunction}"(jsonb)`);
       const url = new URL(PG_URL);
@@ -78,7 +78,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('one server connection per store'
       ]);
       expect(fn.rows[0]!.ok).toBe(false);
     } finally {
-      await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.groups}`);
+      await admin.query(`DROP TABLE IF EXISTS ${n.table}, ${n.meta}, ${n.pairs}`);
       await admin.query(`DROP ROLE IF EXISTS ${writer}`);
     }
   });

@@ -97,7 +97,7 @@ describe.skipIf(serversUnavailable !== null)('the ring through pgbouncer in tran
       await stores[1]!.setCapacity(100);
       await stores[2]!.write(tick(2, 1000));
       expect((await reader.state()).capacity).toBe(100);
-      await reader.refreshGroups();
+      await reader.refreshPairs();
       expect(await stores[3]!.cleanupOldSamples(0)).toBe(CAPACITY + 2);
     } finally {
       await Promise.all(stores.map((s) => s.close()));

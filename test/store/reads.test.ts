@@ -36,7 +36,7 @@ forEachBackend('RingStore reads on a full ring', (backend: Backend) => {
     store = await backend.open({ tableName: table, capacity: fleet.rows });
     for (const sql of fillSql(table, fleet)) await backend.sql(sql);
     await store.vacuum({ analyze: true });
-    await store.refreshGroups();
+    await store.refreshPairs();
   });
   afterAll(async () => {
     await store.close();

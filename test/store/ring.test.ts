@@ -223,15 +223,15 @@ forEachBackend('RingStore', (backend: Backend) => {
     for (let t = 0; t < 300; t += 10) await store.write(numberedRows(t, 10, 'alpha'));
     // The foreign row is neither among the newest rows nor in the list of pairs yet.
     expect((await store.latest()).map((r) => r.node_name)).toEqual(['alpha']);
-    await store.refreshGroups();
+    await store.refreshPairs();
     expect((await store.latest()).map((r) => [r.node_name, r.container_name, r.sample_time])).toEqual([
       ['alpha', null, 1_700_000_299],
       ['foreign', 'ghost', 10],
     ]);
     for (let t = 300; t < 800; t += 10) await store.write(numberedRows(t, 10, 'alpha'));
     // Overwritten by now: the refresh drops the pair, and the overview no longer probes it.
-    await store.refreshGroups();
-    const pairs = await backend.sql(`SELECT * FROM "${ringNames(store.table).groups}" ORDER BY node_name`);
+    await store.refreshPairs();
+    const pairs = await backend.sql(`SELECT * FROM "${ringNames(store.table).pairs}" ORDER BY node_name`);
     expect(pairs).toEqual([{ node_name: 'alpha', container_name: '' }]);
     expect((await store.latest()).map((r) => r.node_name)).toEqual(['alpha']);
   });
@@ -396,7 +396,7 @@ forEachBackend('RingStore', (backend: Backend) => {
     await probe.write(numberedRows(0, 4));
     await probe.close();
     opened.splice(opened.indexOf(probe), 1);
-    await backend.sql(`DROP TABLE "${ringNames(table).meta}", "${ringNames(table).groups}"`);
+    await backend.sql(`DROP TABLE "${ringNames(table).meta}", "${ringNames(table).pairs}"`);
     await expect(backend.open({ tableName: table, capacity: 3 })).rejects.toMatchObject({
       code: 'ring-state',
     });
@@ -414,7 +414,7 @@ forEachBackend('RingStore', (backend: Backend) => {
     expect(table).toHaveLength(63);
     const store = await ring(4, { tableName: table });
     await store.write(numberedRows(0, 6));
-    const names = [...indexSpecs(table).map((i) => i.name), ringNames(table).meta, ringNames(table).groups];
+    const names = [...indexSpecs(table).map((i) => i.name), ringNames(table).meta, ringNames(table).pairs];
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(63);
     expect((await store.recent()).length).toBe(4);

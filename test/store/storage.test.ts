@@ -97,7 +97,7 @@ forEachBackend(
       await backend.sql(`CREATE ROLE ${role} LOGIN`);
       try {
         await backend.sql(
-          `GRANT SELECT, INSERT, UPDATE, DELETE ON "${n.table}", "${n.meta}", "${n.groups}" TO ${role}`,
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON "${n.table}", "${n.meta}", "${n.pairs}" TO ${role}`,
         );
         await backend.sql(`GRANT USAGE, SELECT, UPDATE ON SEQUENCE "${n.table}_id_seq" TO ${role}`);
         const url = new URL(PG_URL);

@@ -145,7 +145,7 @@ export async function fillFleet(sql: RunSql, store: RingStore, fleet: readonly S
   const count = Number(inserted[0]?.n);
   const t = quoteIdent(store.table);
   await sql(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [t, count]);
-  await store.refreshGroups();
+  await store.refreshPairs();
   await sql(`ANALYZE ${t}`);
   return count;
 }

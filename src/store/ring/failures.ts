@@ -42,7 +42,7 @@ export function isMissingRing(err: unknown, names: RingNames): boolean {
   const d = asDriverError(err);
   const message = d.message ?? '';
   if (d.code === '42P01')
-    return [names.table, names.meta, names.groups].some((t) => message.includes(`"${t}"`));
+    return [names.table, names.meta, names.pairs].some((t) => message.includes(`"${t}"`));
   return d.code === '42883' && message.includes(names.writeFunction);
 }
 

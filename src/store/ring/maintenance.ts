@@ -8,7 +8,7 @@ import { RingStoreError } from '../errors.js';
 import type { RingContext } from './context.js';
 import { databaseError } from './failures.js';
 import { quoteIdent } from './schema.js';
-import { refreshGroupsSql } from './sql.js';
+import { refreshPairsSql } from './sql.js';
 
 /** The columns the ring's reads filter and sort on: the only statistics the planner needs. */
 const ANALYZED_COLUMNS = [
@@ -76,10 +76,10 @@ export class RingMaintenance {
   }
 
   /** Brings the pair list in line with the rows: adds pairs others wrote, drops pairs whose rows are gone. */
-  async refreshGroups(): Promise<void> {
+  async refreshPairs(): Promise<void> {
     const { db, names } = this.#ctx;
     try {
-      for (const sql of refreshGroupsSql(names)) await db.query(sql);
+      for (const sql of refreshPairsSql(names)) await db.query(sql);
     } catch (err) {
       throw databaseError(
         { what: 'refreshing the list of nodes and containers', job: 'write' },
@@ -103,7 +103,7 @@ export class RingMaintenance {
     const slow = newLap && lap % 10 === 1;
     this.#running = (async () => {
       await this.vacuum({ analyze: slow });
-      if (slow) await this.refreshGroups();
+      if (slow) await this.refreshPairs();
     })()
       .catch((err: unknown) => {
         // Shown by state(); failed maintenance must not fail the writes.

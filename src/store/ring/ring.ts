@@ -138,7 +138,7 @@ export class RingStore {
         const { dropped } = await resize(ctx, to, schema.adopted);
         if (!schema.adopted) store.#resizedAtOpen = { from: stored, to, dropped };
       }
-      if (schema.adopted || schema.groupsMissing) await store.refreshGroups();
+      if (schema.adopted || schema.pairsMissing) await store.refreshPairs();
       return store;
     } catch (err) {
       await db.close().catch(() => undefined);
@@ -288,9 +288,9 @@ export class RingStore {
    * Brings the list of (node, container) pairs in line with the rows: adds pairs written by others
    * than RingStore, drops pairs whose rows are all gone. The ring runs it once per lap.
    */
-  async refreshGroups(): Promise<void> {
+  async refreshPairs(): Promise<void> {
     this.#assertOpen();
-    return this.#maintenance.refreshGroups();
+    return this.#maintenance.refreshPairs();
   }
 
   /** Waits for maintenance the ring started, if any is running (tests and benchmarks use it). */

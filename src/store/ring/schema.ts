@@ -129,9 +129,10 @@ export interface RingNames {
    * The (node, container) pairs present in the ring, container '' for host rows. Writers register
    * a pair before its first row; the ring's maintenance adds pairs written by anyone else and drops
    * pairs whose rows are all overwritten. It lets the overview probe each pair once instead of
-   * discovering them with one index descent per pair.
+   * discovering them with one index descent per pair. (The table is `<table>_ring_groups`, the
+   * name rings have had from the start.)
    */
-  readonly groups: string;
+  readonly pairs: string;
   /**
    * The write as a PL/pgSQL function, `writeFunction(jsonb)`: its plan is cached in each server
    * session that runs it, which a named prepared statement would be too, but without any state a
@@ -151,7 +152,7 @@ export function ringNames(table: string): RingNames {
   return {
     table,
     meta: derivedName(table, 'ring_meta'),
-    groups: derivedName(table, 'ring_groups'),
+    pairs: derivedName(table, 'ring_groups'),
     writeFunction: derivedName(table, 'ring_write'),
     shares: derivedName(table, 'ring_shares'),
     indexes: indexSpecs(table),
@@ -249,8 +250,8 @@ export function createSharesSql(names: RingNames): string {
 )`;
 }
 
-export function createGroupsSql(names: RingNames): string {
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(names.groups)} (
+export function createPairsSql(names: RingNames): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(names.pairs)} (
   node_name      TEXT NOT NULL,
   container_name TEXT NOT NULL,
   PRIMARY KEY (node_name, container_name)
@@ -353,14 +354,14 @@ export function ringGrants(names: RingNames, job: RingJob): RingGrant[] {
     return [
       { kind: 'TABLE', object: names.table, privileges: 'SELECT, INSERT, UPDATE' },
       { kind: 'TABLE', object: names.meta, privileges: 'SELECT' },
-      { kind: 'TABLE', object: names.groups, privileges: 'SELECT, INSERT, DELETE' },
+      { kind: 'TABLE', object: names.pairs, privileges: 'SELECT, INSERT, DELETE' },
       { kind: 'SEQUENCE', object: sequence, privileges: 'SELECT, USAGE' },
     ];
   }
   return [
     { kind: 'TABLE', object: names.table, privileges: job === 'cleanup' ? 'SELECT, DELETE' : 'SELECT' },
     { kind: 'TABLE', object: names.meta, privileges: 'SELECT' },
-    { kind: 'TABLE', object: names.groups, privileges: 'SELECT' },
+    { kind: 'TABLE', object: names.pairs, privileges: 'SELECT' },
     { kind: 'SEQUENCE', object: sequence, privileges: 'SELECT' },
   ];
 }

@@ -10,9 +10,9 @@ import type { SqlQueryable } from '../client/sql-client.js';
 import { RingStoreError } from '../errors.js';
 import {
   addNodeShareColumnSql,
-  createGroupsSql,
   createIndexSql,
   createMetaSql,
+  createPairsSql,
   createTableSql,
   existingIndexes,
   quoteIdent,
@@ -28,7 +28,7 @@ export interface SchemaCheck {
   created: boolean;
   adopted: boolean;
   /** The pair list was missing in a ring that existed: it was created empty and needs a refresh. */
-  groupsMissing: boolean;
+  pairsMissing: boolean;
   /** The capacity of a metadata row that was missing and was recreated; null when none was. */
   repaired: number | null;
   writeFunction: boolean;
@@ -119,11 +119,11 @@ export async function ensureSchema(
       if (restored !== null) repaired = restored;
     }
   }
-  const groups = await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
-    quoteIdent(names.groups),
+  const pairList = await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    quoteIdent(names.pairs),
   ]);
-  const groupsMissing = !groups.rows[0]?.present;
-  if (groupsMissing) await tx.query(createGroupsSql(names));
+  const pairsMissing = !pairList.rows[0]?.present;
+  if (pairsMissing) await tx.query(createPairsSql(names));
   const shareColumn = await ensureNodeShareColumn(tx, names);
   const seq = await tx.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [
     table,
@@ -140,7 +140,7 @@ export async function ensureSchema(
     sequence,
     created,
     adopted,
-    groupsMissing: groupsMissing && !created,
+    pairsMissing: pairsMissing && !created,
     repaired,
     writeFunction: await ensureWriteFunction(tx, names, sequence, shareColumn),
     shareColumn,

@@ -33,7 +33,7 @@ export const PARAMS_PER_ROW = INPUT_COLUMNS.length;
  * One statement per batch: the rows as a parameterised VALUES list (measured faster than one
  * array parameter per column, whose parsing cost the server more than the ring logic itself), each
  * row taking n = nextval and slot (n − 1) mod capacity. With `register`, the batch's
- * (node, container) pairs go into the groups table in the same statement, so that even a writer's
+ * (node, container) pairs go into the pair list in the same statement, so that even a writer's
  * first batch is one round trip. With `shareColumn` (the metadata can say the ring is shared out
  * per node), the statement stores nothing in such a ring: its slot comes out NULL and the
  * statement fails on slot's NOT NULL, because only the write function knows the shares.
@@ -72,7 +72,7 @@ function poolSlot(names: RingNames, shareColumn: boolean): string {
 }
 
 function registerPairsSql(names: RingNames, nodes: string, containers: string): string {
-  return `INSERT INTO ${quoteIdent(names.groups)} (node_name, container_name)
+  return `INSERT INTO ${quoteIdent(names.pairs)} (node_name, container_name)
   SELECT * FROM unnest(${nodes}::text[], ${containers}::text[])
   ON CONFLICT DO NOTHING`;
 }
@@ -340,7 +340,7 @@ export function latestSql(names: RingNames, whoAndWhenOnly = false): string {
   const list = selectList(WHO_AND_WHEN);
   // Grouping needs equality only: byte order ("C") spares the locale's string comparisons.
   const pair = `node_name COLLATE "C", coalesce(container_name, '') COLLATE "C"`;
-  const picked = `WITH pairs AS (SELECT node_name, container_name FROM ${quoteIdent(names.groups)}),
+  const picked = `WITH pairs AS (SELECT node_name, container_name FROM ${quoteIdent(names.pairs)}),
   newest AS (
     SELECT ${list} FROM ${t} WHERE sample_time <= $1::bigint
      ORDER BY sample_time DESC NULLS LAST, slot DESC
@@ -371,12 +371,12 @@ SELECT r.* FROM picked p
 }
 
 /**
- * Brings the groups table in line with the ring: adds every pair present (loose index scans, one
+ * Brings the pair list in line with the ring: adds every pair present (loose index scans, one
  * descent per pair) and drops pairs with no row left. Run by the ring's maintenance, not per read.
  */
-export function refreshGroupsSql(names: RingNames): string[] {
+export function refreshPairsSql(names: RingNames): string[] {
   const t = quoteIdent(names.table);
-  const g = quoteIdent(names.groups);
+  const g = quoteIdent(names.pairs);
   const hostExists = (nodeRef: string) =>
     `(EXISTS (SELECT 1 FROM ${t} a WHERE a.master_flag = FALSE AND a.node_flag = TRUE AND a.node_name = ${nodeRef} AND a.container_name IS NULL)
       OR EXISTS (SELECT 1 FROM ${t} b WHERE b.master_flag = TRUE AND b.node_flag = TRUE AND b.node_name = ${nodeRef} AND b.container_name IS NULL))`;

@@ -93,6 +93,7 @@ export interface RecentQuery {
   container?: string;
 }
 
+/** The newest sample of one (node, container) pair — a node's host rows, or one container — as the ring reports it. */
 export interface LatestSample {
   node_name: string;
   container_name: string | null;

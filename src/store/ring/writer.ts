@@ -44,7 +44,7 @@ function pairParams(pairs: readonly [string, string][]): [string[], string[]] {
   return [sorted.map((p) => p[0]), sorted.map((p) => p[1])];
 }
 
-function groupKey(node: string, container: string): string {
+function pairKey(node: string, container: string): string {
   return `${node}\u0000${container}`;
 }
 
@@ -98,7 +98,7 @@ export class RingWriter {
       throw this.#writeError(rows.length, err);
     }
     const ids = res.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    for (const [node, container] of fresh) this.#registered.set(groupKey(node, container), this.#lastSeenId);
+    for (const [node, container] of fresh) this.#registered.set(pairKey(node, container), this.#lastSeenId);
     const first = ids[0];
     const last = ids[ids.length - 1];
     if (first !== undefined && last !== undefined) {
@@ -213,12 +213,12 @@ export class RingWriter {
     return db.query<{ id: number }>(sql, params);
   }
 
-  /** Pairs of this batch the groups table may not hold: never registered by us, or not this lap. */
+  /** Pairs of this batch the pair list may not hold: never registered by us, or not this lap. */
   #unregisteredPairs(rows: readonly SampleInput[]): [string, string][] {
     const fresh = new Map<string, [string, string]>();
     for (const row of rows) {
       const container = row.node_flag ? '' : (row.container_name ?? '');
-      const key = groupKey(row.node_name, container);
+      const key = pairKey(row.node_name, container);
       const at = this.#registered.get(key);
       if (at === undefined || this.#lastSeenId - at > this.#ctx.layout.capacity)
         fresh.set(key, [row.node_name, container]);
