@@ -120,6 +120,37 @@ describe('the package', () => {
     expect(JSON.parse(only.stdout)).toEqual({ ok: 52, dockerode: false, pg: false });
   });
 
+  it("'ringmon' exports its short list beside the store's; Docker and the dashboard have their own entries", () => {
+    const script = `
+      import * as main from 'ringmon';
+      import * as store from 'ringmon/store';
+      import * as docker from 'ringmon/docker';
+      import * as web from 'ringmon/web';
+      console.log(JSON.stringify({
+        own: Object.keys(main).filter((name) => !(name in store)).sort(),
+        alias: main.CompleteResourceMonitor === main.ResourceMonitor,
+        docker: [typeof docker.sampleContainers, typeof docker.ContainerSampler, typeof docker.DockerUnavailableError],
+        web: typeof web.startDashboard,
+      }));
+    `;
+    const result = runModule(script);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      own: [
+        'CompleteResourceMonitor',
+        'DEFAULTS',
+        'HostCollector',
+        'ResourceMonitor',
+        'hostSampleBetween',
+        'nodeRow',
+        'sampleHost',
+      ],
+      alias: true,
+      docker: ['function', 'function', 'function'],
+      web: 'function',
+    });
+  });
+
   it("'ringmon' loads no Docker, dashboard or CLI code", () => {
     const main = modulesLoadedBy('ringmon');
     const fromDist = main.esm.filter((url) => url.startsWith(dist)).map((url) => url.slice(dist.length));
