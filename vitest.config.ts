@@ -3,8 +3,20 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // `import … from 'ringmon'` inside the repository resolves to the sources, so tests need no build.
-    alias: { ringmon: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // `import … from 'ringmon'` (and its subpaths) inside the repository resolves to the sources, so
+    // tests need no build. Exact matches: a plain 'ringmon' alias would also rewrite 'ringmon/docker'.
+    alias: [
+      { find: /^ringmon$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^ringmon\/store$/,
+        replacement: fileURLToPath(new URL('./src/store/index.ts', import.meta.url)),
+      },
+      {
+        find: /^ringmon\/docker$/,
+        replacement: fileURLToPath(new URL('./src/collect/docker/index.ts', import.meta.url)),
+      },
+      { find: /^ringmon\/web$/, replacement: fileURLToPath(new URL('./src/web/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

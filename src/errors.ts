@@ -10,11 +10,7 @@ export class RingmonError extends Error {
    */
   readonly kind: 'usage' | 'runtime' | 'lost';
 
-  constructor(
-    message: string,
-    kind: 'usage' | 'runtime' | 'lost' = 'runtime',
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, kind: 'usage' | 'runtime' | 'lost' = 'runtime', options?: ErrorOptions) {
     super(message, options);
     this.kind = kind;
   }

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { DockerAccessOptions } from './collect/docker/index.js';
-import type { HostCollectorOptions } from './collect/host/collector.js';
-import { sampleHost } from './collect/host/collector.js';
+import { type HostCollectorOptions, sampleHost } from './collect/host/collector.js';
 import type { SampleInput, SampleRow } from './columns.js';
 import { DEFAULTS } from './defaults.js';
 import { formatState, formatSummary } from './format/text.js';
@@ -32,6 +31,59 @@ export interface ResourceMonitorOptions {
   docker?: DockerAccessOptions;
   /** Where warnings go (default: stderr). */
   onWarning?: (message: string) => void;
+  /** Where {@link ResourceMonitor.printSampleSummary} and {@link ResourceMonitor.debugTableState} print (default: stdout). */
+  output?: TextOutput;
+}
+
+/** Somewhere text can be written: `process.stdout`, a file stream, a socket, a test's collector. */
+export interface TextOutput {
+  /** Called with whole lines, each ending in a newline. */
+  write(text: string): unknown;
+}
+
+/** Options of {@link ResourceMonitor.sampleNode}. */
+export interface SampleNodeOptions {
+  /** Seconds between the two snapshots (default 1); also the row's `interval_seconds`. */
+  intervalSeconds?: number;
+  /** The row's `source` column (default `procfs`). */
+  source?: string;
+}
+
+/** Options of {@link ResourceMonitor.sampleContainer}. */
+export interface SampleContainerOptions {
+  /** The container's name or ID. */
+  containerId: string;
+  /** The row's `container_name` (default: the container's own name). */
+  containerName?: string;
+  /** Seconds between the two readings (default 1); also the row's `interval_seconds`. */
+  intervalSeconds?: number;
+  /** The row's `source` column (default `docker-api` or `docker-cli`, whichever read it). */
+  source?: string;
+}
+
+/** Options of {@link ResourceMonitor.getRecentSamples}. */
+export interface RecentSamplesOptions {
+  /** At most this many rows (default 100). */
+  limit?: number;
+  /** Only rows of this node: its host rows and its containers' rows. */
+  nodeFilter?: string;
+  /** Only rows of containers with this `container_name` (on every node, or on `nodeFilter`'s). */
+  containerFilter?: string;
+}
+
+/** Options of {@link ResourceMonitor.setCapacity}. */
+export interface SetCapacityOptions {
+  /**
+   * Rows each node keeps when the ring is shared out per node (see `RingStoreOptions.nodeShare`);
+   * `null` makes the ring one pool again; without it the ring's own setting holds.
+   */
+  nodeShare?: number | null;
+}
+
+/** Options of {@link ResourceMonitor.cleanupOldSamples}. */
+export interface CleanupOptions {
+  /** Keep rows of the last this many hours (default 24). */
+  keepHours?: number;
 }
 
 /**
@@ -54,15 +106,19 @@ export interface ResourceMonitorOptions {
 export class ResourceMonitor {
   /** The ring this monitor writes to. */
   readonly store: RingStore;
+  /** The `node_name` of this monitor's rows. */
   readonly nodeName: string;
+  /** Whether this monitor's rows carry `master_flag` and it sets the ring's capacity. */
   readonly master: boolean;
   readonly #options: ResourceMonitorOptions;
+  readonly #output: TextOutput;
 
   private constructor(store: RingStore, options: ResourceMonitorOptions) {
     this.store = store;
     this.#options = options;
     this.nodeName = options.nodeName ?? hostname();
     this.master = options.master ?? false;
+    this.#output = options.output ?? process.stdout;
   }
 
   /** Opens (and if needed creates) the ring; see {@link ResourceMonitorOptions.capacity} for who sets capacity. */
@@ -85,7 +141,7 @@ export class ResourceMonitor {
   }
 
   /** Samples the host over `intervalSeconds` (default 1), stores the row and returns it. */
-  async sampleNode(options: { intervalSeconds?: number; source?: string } = {}): Promise<SampleInput> {
+  async sampleNode(options: SampleNodeOptions = {}): Promise<SampleInput> {
     const intervalSeconds = options.intervalSeconds ?? DEFAULTS.intervalSeconds;
     const sample = await sampleHost({ ...this.#options.host, intervalSeconds });
     for (const error of sample.errors) this.#warn(error);
@@ -99,12 +155,9 @@ export class ResourceMonitor {
    * Samples one container over `intervalSeconds` (default 1), stores the row and returns it.
    * Rejects with a one-line error when Docker is unreachable or the container does not exist.
    */
-  async sampleContainer(options: {
-    containerId: string;
-    containerName?: string;
-    intervalSeconds?: number;
-    source?: string;
-  }): Promise<SampleInput> {
+  async sampleContainer(options: SampleContainerOptions): Promise<SampleInput> {
+    // Loaded here, not at the top: the Docker client (dockerode, ssh2, grpc) costs more to load than
+    // the rest of the library, and a program that samples only the host never needs it.
     const { sampleContainers } = await import('./collect/docker/index.js');
     const [row] = await sampleContainers({
       ...this.#options.docker,
@@ -120,9 +173,7 @@ export class ResourceMonitor {
   }
 
   /** The newest rows first, optionally of one node and/or one container name. */
-  getRecentSamples(
-    options: { limit?: number; nodeFilter?: string; containerFilter?: string } = {},
-  ): Promise<SampleRow[]> {
+  getRecentSamples(options: RecentSamplesOptions = {}): Promise<SampleRow[]> {
     return this.store.recent({
       limit: options.limit,
       node: options.nodeFilter,
@@ -131,26 +182,26 @@ export class ResourceMonitor {
   }
 
   /** Changes the ring's capacity, keeping the newest rows (and its node share, see RingStore). */
-  setCapacity(capacity: number, options: { nodeShare?: number | null } = {}): Promise<ResizeResult> {
+  setCapacity(capacity: number, options: SetCapacityOptions = {}): Promise<ResizeResult> {
     return this.store.setCapacity(capacity, options);
   }
 
   /** Deletes rows older than `keepHours` (default 24) and returns how many. */
-  cleanupOldSamples(options: { keepHours?: number } = {}): Promise<number> {
+  cleanupOldSamples(options: CleanupOptions = {}): Promise<number> {
     return this.store.cleanupOldSamples(options.keepHours ?? 24);
   }
 
-  /** Prints a readable summary of samples to stdout (and returns it). */
+  /** Prints a readable summary of samples to {@link ResourceMonitorOptions.output} (and returns it). */
   printSampleSummary(samples: readonly SampleRow[]): string {
     const text = formatSummary(samples);
-    process.stdout.write(`${text}\n`);
+    this.#output.write(`${text}\n`);
     return text;
   }
 
-  /** Prints the ring's state to stdout and returns it. */
+  /** Prints the ring's state to {@link ResourceMonitorOptions.output} and returns it. */
   async debugTableState(): Promise<RingState> {
     const state = await this.store.state();
-    process.stdout.write(`${formatState(state)}\n`);
+    this.#output.write(`${formatState(state)}\n`);
     return state;
   }
 
@@ -159,6 +210,7 @@ export class ResourceMonitor {
     return this.store.close();
   }
 
+  /** Closes the monitor at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -168,5 +220,8 @@ export class ResourceMonitor {
   }
 }
 
-/** The spec's name for {@link ResourceMonitor}. */
-export const CompleteResourceMonitor = ResourceMonitor;
+/**
+ * The spec's name for {@link ResourceMonitor}: the same class under a second name, so it is a value
+ * (`CompleteResourceMonitor.open(…)`) and a type (`let monitor: CompleteResourceMonitor`).
+ */
+export { ResourceMonitor as CompleteResourceMonitor };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HostCollector, hostSample } from '../src/collect/host/collector.js';
+import { HostCollector, hostSampleBetween } from '../src/collect/host/collector.js';
 
 /** These tests read this machine's /proc and /sys: the machine is shared, so they assert ranges. */
 
@@ -13,7 +13,7 @@ async function sampleAround(action: () => Promise<void> | void) {
   try {
     const before = collector.snapshot();
     await action();
-    return hostSample(before, collector.snapshot());
+    return hostSampleBetween(before, collector.snapshot());
   } finally {
     collector.close();
   }

@@ -3,6 +3,72 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = new URL('../dist/', import.meta.url).href;
+
+/** Runs an ES module script in a fresh node, in the repository (so 'ringmon' is this package). */
+const runModule = (code: string) =>
+  spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+
+/**
+ * What importing `specifier` loads, from a fresh node: the ES modules (a loader hook sees each one
+ * the loader loads; it runs on its own thread and reports over a port) and the CommonJS cache
+ * (dockerode, ssh2 and pg are CommonJS, and their own require()s pass no hook).
+ */
+function modulesLoadedBy(specifier: string): { esm: string[]; commonJs: string[] } {
+  const hooks = `
+    let port;
+    export function initialize(data) {
+      port = data.port;
+      port.on('message', () => port.postMessage(null)); // a flush: every URL before it has been sent
+      port.unref();
+    }
+    export async function load(url, context, next) {
+      port.postMessage(url);
+      return next(url, context);
+    }
+  `;
+  const script = `
+    import { createRequire, register } from 'node:module';
+    import { MessageChannel } from 'node:worker_threads';
+    const { port1, port2 } = new MessageChannel();
+    const esm = [];
+    const flushed = new Promise((resolve) =>
+      port1.on('message', (url) => (url === null ? resolve() : esm.push(url))),
+    );
+    register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)}, {
+      data: { port: port2 },
+      transferList: [port2],
+    });
+    await import(${JSON.stringify(specifier)});
+    // Messages on one port arrive in order: once the flush is answered, every load has been reported.
+    port1.postMessage('flush');
+    await flushed;
+    port1.close();
+    const commonJs = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify({ esm, commonJs }));
+  `;
+  const result = runModule(script);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as { esm: string[]; commonJs: string[] };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
+ * Milliseconds from a fresh node's start to the end of its script (`performance.now()` counts from
+ * the process's time origin): the spawn and the exit, whose cost varies most on a busy machine,
+ * stay out of it.
+ */
+const msToScriptEnd = (args: string[]) => {
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return Number(result.stdout);
+};
 
 describe('the package', () => {
   it("is importable as 'ringmon' from inside the repository (the exports map, built dist)", () => {
@@ -41,18 +107,85 @@ describe('the package', () => {
         pg: loaded.some((f) => f.includes('/node_modules/pg/')),
       }));
     `;
-    const run = (code: string) =>
-      spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
-    const both = run(script);
+    const both = runModule(script);
     expect(both.stderr).toBe('');
     const exported = JSON.parse(both.stdout) as { same: boolean; names: string[] };
     expect(exported.same).toBe(true);
     expect(exported.names).toEqual(
       expect.arrayContaining(['RingStore', 'RingStoreError', 'RingmonError', 'COLUMNS', 'openSqlClient']),
     );
-    const only = run(alone);
+    const only = runModule(alone);
     expect(only.stderr).toBe('');
     // pg too is loaded only when a ring opens on a server.
     expect(JSON.parse(only.stdout)).toEqual({ ok: 52, dockerode: false, pg: false });
+  });
+
+  it("'ringmon' exports its short list beside the store's; Docker and the dashboard have their own entries", () => {
+    const script = `
+      import * as main from 'ringmon';
+      import * as store from 'ringmon/store';
+      import * as docker from 'ringmon/docker';
+      import * as web from 'ringmon/web';
+      console.log(JSON.stringify({
+        own: Object.keys(main).filter((name) => !(name in store)).sort(),
+        alias: main.CompleteResourceMonitor === main.ResourceMonitor,
+        docker: [typeof docker.sampleContainers, typeof docker.ContainerSampler, typeof docker.DockerUnavailableError],
+        web: typeof web.startDashboard,
+      }));
+    `;
+    const result = runModule(script);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      own: [
+        'CompleteResourceMonitor',
+        'DEFAULTS',
+        'HostCollector',
+        'ResourceMonitor',
+        'hostSampleBetween',
+        'nodeRow',
+        'sampleHost',
+      ],
+      alias: true,
+      docker: ['function', 'function', 'function'],
+      web: 'function',
+    });
+  });
+
+  it("'ringmon' loads no Docker, dashboard or CLI code", () => {
+    const main = modulesLoadedBy('ringmon');
+    const fromDist = main.esm.filter((url) => url.startsWith(dist)).map((url) => url.slice(dist.length));
+    // What the entry is for is there: the monitor, the host collector, the ring.
+    expect(fromDist).toEqual(
+      expect.arrayContaining(['index.js', 'monitor.js', 'collect/host/collector.js', 'store/ring/ring.js']),
+    );
+    expect(fromDist.filter((file) => /^(web|cli|collect\/docker|agent)\//.test(file))).toEqual([]);
+    expect(
+      main.commonJs.filter((file) => /\/node_modules\/(dockerode|ssh2|docker-modem)\//.test(file)),
+    ).toEqual([]);
+    // The same probe on 'ringmon/docker' does see the Docker client: it is not blind.
+    const docker = modulesLoadedBy('ringmon/docker');
+    expect(docker.esm).toContain(`${dist}collect/docker/api-reader.js`);
+    expect(docker.commonJs.some((file) => file.includes('/node_modules/dockerode/'))).toBe(true);
+  });
+
+  it("'ringmon' costs at most 50 ms to import, over a bare node", () => {
+    const bare = ['-e', 'console.log(performance.now())'];
+    const importing = ['--input-type=module', '-e', "import 'ringmon'; console.log(performance.now());"];
+    // Once each first: the first run of a file pays for reading it from disk.
+    msToScriptEnd(bare);
+    msToScriptEnd(importing);
+    // Interleaved pairs, so a burst of load from other processes weighs on both sides of a pair. The
+    // machine is shared: a round whose median is over budget is measured again, twice at most. The
+    // Docker client alone costs 200 ms and more, so loading it fails every round.
+    const medians: number[] = [];
+    for (let round = 0; round < 3 && !(medians.at(-1)! <= 50); round++) {
+      const costs: number[] = [];
+      for (let pair = 0; pair < 9; pair++) costs.push(msToScriptEnd(importing) - msToScriptEnd(bare));
+      medians.push(median(costs));
+    }
+    console.log(
+      `import 'ringmon': ${medians.map((ms) => ms.toFixed(1)).join(', then ')} ms over node -e '' (median of 9 pairs)`,
+    );
+    expect(medians.at(-1)).toBeLessThanOrEqual(50);
   });
 });

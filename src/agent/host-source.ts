@@ -1,4 +1,4 @@
-import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host/collector.js';
+import { HostCollector, type HostCollectorOptions, hostSampleBetween } from '../collect/host/collector.js';
 import type { HostSnapshot } from '../collect/host/snapshot.js';
 import type { SampleInput } from '../columns.js';
 import { nodeRow, type RowIdentity } from '../rows/node-row.js';
@@ -30,7 +30,7 @@ export class HostSource implements SampleSource {
     const current = this.#collector.snapshot();
     const previous = this.#previous ?? current;
     this.#previous = current;
-    const sample = hostSample(previous, current);
+    const sample = hostSampleBetween(previous, current);
     for (const error of sample.errors) {
       // A file that cannot be read usually stays so: say it once, not every tick.
       if (!this.#warned.has(error))

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { HostCollector, type HostCollectorOptions, hostSample } from '../collect/host/collector.js';
+import { HostCollector, type HostCollectorOptions, hostSampleBetween } from '../collect/host/collector.js';
 import type { HostSnapshot } from '../collect/host/snapshot.js';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
@@ -76,7 +76,7 @@ async function runSample(options: SampleOptions): Promise<void> {
   const [before, after] = options.procAfter
     ? replaySnapshots(collectorOptions, options.procAfter, options.sysAfter ?? options.sys, options.interval)
     : await liveSnapshots(collectorOptions, options.interval);
-  const sample = hostSample(before, after);
+  const sample = hostSampleBetween(before, after);
   for (const error of sample.errors) process.stderr.write(`ringmon: warning: ${error}\n`);
   const row = nodeRow(sample, { nodeName: options.nodeName }, options.interval);
   process.stdout.write(`${options.json ? rowJson(row) : rowTable(row)}\n`);

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SampleInput } from 'ringmon';
 import {
   ContainerNotFoundError,
   ContainerSampler,
@@ -16,9 +17,8 @@ import {
   EngineApiReader,
   type EngineStats,
   MIB,
-  type SampleInput,
   sampleContainers,
-} from 'ringmon';
+} from 'ringmon/docker';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeEngine } from './fake-engine.js';
 import { stats } from './fixtures.js';

@@ -1,6 +1,6 @@
 /** Reads the recorded Docker responses in test/fixtures/docker (see its README). */
 import { readFileSync } from 'node:fs';
-import type { EngineStats } from 'ringmon';
+import type { EngineStats } from 'ringmon/docker';
 
 const ROOT = new URL('../fixtures/docker/', import.meta.url);
 

@@ -23,7 +23,7 @@ import {
   ratesUnavailableReason,
   readingFromCli,
   readingFromStats,
-} from 'ringmon';
+} from 'ringmon/docker';
 import { describe, expect, it } from 'vitest';
 import { fixtureJson, fixtureText, stats } from './fixtures.js';
 

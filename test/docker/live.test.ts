@@ -6,6 +6,7 @@
  */
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SampleInput } from 'ringmon';
 import {
   ContainerNotFoundError,
   ContainerSampler,
@@ -14,9 +15,8 @@ import {
   parseDockerStatsLines,
   parseHumanSizePair,
   parsePercent,
-  type SampleInput,
   sampleContainers,
-} from 'ringmon';
+} from 'ringmon/docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acquireEngine,

@@ -138,6 +138,12 @@ function matches(c: DockerInspectSubset, selector: string): boolean {
   return c.Id.startsWith(selector) || c.Name === `/${selector}` || c.Name === selector;
 }
 
+/** Options of {@link DockerCliReader}. */
+export interface DockerCliReaderOptions {
+  /** The clock of the readings' `readMs` (default `Date.now`). */
+  now?: () => number;
+}
+
 /** The docker CLI reader (`source` = `docker-cli`). */
 export class DockerCliReader implements ContainerReader {
   readonly source = 'docker-cli' as const;
@@ -146,7 +152,7 @@ export class DockerCliReader implements ContainerReader {
   #onlineCpus: number | null = null;
   readonly #now: () => number;
 
-  constructor(run: DockerCommandRunner = execDockerCli(), options: { now?: () => number } = {}) {
+  constructor(run: DockerCommandRunner = execDockerCli(), options: DockerCliReaderOptions = {}) {
     this.#run = run;
     this.#now = options.now ?? Date.now;
   }

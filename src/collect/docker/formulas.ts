@@ -12,8 +12,8 @@
 import { MIB, wholeMib } from '../../units.js';
 import type {
   ContainerMetrics,
+  ContainerReaderKind,
   ContainerReading,
-  ContainerSource,
   EngineBlkioEntry,
   EngineCpuStats,
   EngineNetworkStats,
@@ -198,14 +198,23 @@ export function networkTotals(networks: Record<string, EngineNetworkStats> | und
   return sum;
 }
 
+/** What {@link readingFromStats} takes from elsewhere when the stats response lacks it. */
+export interface ReadingExtras {
+  /** When the container (re)started, epoch ms (`State.StartedAt`); default null. */
+  startedMs?: number | null;
+  /** Which reader read it (default `docker-api`). */
+  source?: ContainerReaderKind;
+  /** The container's full ID, where the response has none. */
+  id?: string;
+  /** The container's name, where the response has none. */
+  name?: string;
+}
+
 /**
  * One reading from an Engine API stats response (one-shot or not; `precpu_stats` is not used). `null`
  * when the response is of a container that is not running (zero `read` time).
  */
-export function readingFromStats(
-  stats: EngineStats,
-  extra: { startedMs?: number | null; source?: ContainerSource; id?: string; name?: string } = {},
-): ContainerReading | null {
+export function readingFromStats(stats: EngineStats, extra: ReadingExtras = {}): ContainerReading | null {
   const readMs = parseEngineTime(stats.read);
   if (readMs === null) return null;
   const usage = stats.cpu_stats.cpu_usage;

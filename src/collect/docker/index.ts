@@ -1,6 +1,8 @@
 /**
- * Docker container metrics: the Engine API reader (dockerode), the docker CLI fallback, the docker/cli
- * formulas and the stateful sampler that turns readings into container rows.
+ * `ringmon/docker`: Docker container metrics: the Engine API reader (dockerode), the docker CLI
+ * fallback, the docker/cli formulas and the stateful sampler that turns readings into container rows.
+ * Its own entry because the Docker client (dockerode, ssh2, grpc) costs more to load than the rest of
+ * the library; `ResourceMonitor.sampleContainer` loads it only when called.
  */
 export {
   DEFAULT_DOCKER_HOST,
@@ -11,6 +13,7 @@ export {
 } from './api-reader.js';
 export {
   DockerCliReader,
+  type DockerCliReaderOptions,
   type DockerCommandRunner,
   execDockerCli,
   parseDockerStatsLines,
@@ -33,6 +36,7 @@ export {
   memoryUsedBytes,
   networkTotals,
   parseEngineTime,
+  type ReadingExtras,
   ratesUnavailableReason,
   readingFromStats,
 } from './formulas.js';
@@ -51,7 +55,7 @@ export type {
   ContainerInfo,
   ContainerMetricName,
   ContainerMetrics,
+  ContainerReaderKind,
   ContainerReading,
-  ContainerSource,
   EngineStats,
 } from './types.js';

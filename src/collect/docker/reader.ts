@@ -1,5 +1,5 @@
 /** What the sampler needs from a way of reading containers: the Engine API or the docker CLI. */
-import type { ContainerInfo, ContainerReading, ContainerSource } from './types.js';
+import type { ContainerInfo, ContainerReaderKind, ContainerReading } from './types.js';
 
 /** A container that could not be read this time, and why. */
 export interface ContainerProblem {
@@ -28,7 +28,7 @@ export interface ReadOptions {
 }
 
 export interface ContainerReader {
-  readonly source: ContainerSource;
+  readonly source: ContainerReaderKind;
   /** The engine it talks to, as a user would write it (`unix:///var/run/docker.sock`, `docker CLI`). */
   readonly endpoint: string;
   /** Resolves when the engine answers; rejects with `DockerUnavailableError` otherwise. */

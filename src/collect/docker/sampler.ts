@@ -10,7 +10,7 @@ import { DockerCliReader, execDockerCli } from './cli-reader.js';
 import { ContainerNotFoundError, DockerUnavailableError } from './errors.js';
 import { containerMetrics } from './formulas.js';
 import type { ContainerReader } from './reader.js';
-import type { ContainerInfo, ContainerReading, ContainerSource } from './types.js';
+import type { ContainerInfo, ContainerReaderKind, ContainerReading } from './types.js';
 
 /** How to reach Docker. */
 export interface DockerAccessOptions {
@@ -107,7 +107,7 @@ export class ContainerSampler {
   }
 
   /** `docker-api` or `docker-cli`. */
-  get source(): ContainerSource {
+  get source(): ContainerReaderKind {
     return this.#reader.source;
   }
 

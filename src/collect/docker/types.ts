@@ -70,7 +70,7 @@ export interface EngineStats {
 }
 
 /** Where a reading came from; goes into the row's `source` column. */
-export type ContainerSource = 'docker-api' | 'docker-cli';
+export type ContainerReaderKind = 'docker-api' | 'docker-cli';
 
 /**
  * One reading of one container: cumulative counters and gauges at one instant. Rates come from two of
@@ -88,7 +88,7 @@ export interface ContainerReading {
   startedMs: number | null;
   /** When the counters were read, epoch milliseconds with sub-millisecond fraction. */
   readMs: number;
-  source: ContainerSource;
+  source: ContainerReaderKind;
 
   /** Container CPU time, ns (cumulative). */
   cpuTotalNs: number | null;

@@ -18,6 +18,7 @@ import {
 import { hostMetrics, type NodeMetrics } from './metrics.js';
 import type { HostSnapshot } from './snapshot.js';
 
+/** Where {@link HostCollector} reads the host, and which devices count. */
 export interface HostCollectorOptions {
   /** Root of the proc filesystem (default /proc). */
   procRoot?: string;
@@ -51,7 +52,9 @@ const SENSOR_RETRY_MS = 60_000;
  * per file and the parsing: no open, close, readdir or process spawn on the hot path.
  */
 export class HostCollector {
+  /** Root of the proc filesystem this collector reads. */
   readonly procRoot: string;
+  /** Root of the sys filesystem this collector reads. */
   readonly sysRoot: string;
   #stat: KernelFile;
   #loadavg: KernelFile;
@@ -126,6 +129,7 @@ export class HostCollector {
     };
   }
 
+  /** Closes the files kept open between snapshots. */
   close(): void {
     for (const file of [this.#stat, this.#loadavg, this.#meminfo, this.#diskstats, this.#netDev])
       file.close();
@@ -161,13 +165,18 @@ export interface HostSample {
   sampleTime: number;
   /** Seconds measured between the snapshots (monotonic clock). */
   elapsedSeconds: number;
+  /** The host row's metric columns; null where a part could not be read or has no rate yet. */
   metrics: NodeMetrics;
   /** Parts that could not be read, one line each. */
   errors: string[];
 }
 
-/** Combines two snapshots into a sample (pure). */
-export function hostSample(before: HostSnapshot, after: HostSnapshot): HostSample {
+/**
+ * The sample between two snapshots of one {@link HostCollector} (pure: no I/O, no waiting): the
+ * rates over the time between them. The agent calls it on every tick with the previous tick's
+ * snapshot.
+ */
+export function hostSampleBetween(before: HostSnapshot, after: HostSnapshot): HostSample {
   return {
     sampleTime: Math.floor(after.wallMs / 1000),
     elapsedSeconds: Number(after.monotonicNs - before.monotonicNs) / 1e9,
@@ -176,20 +185,25 @@ export function hostSample(before: HostSnapshot, after: HostSnapshot): HostSampl
   };
 }
 
+/** Options of {@link sampleHost}. */
+export interface SampleHostOptions extends HostCollectorOptions {
+  /** Seconds between the two snapshots (default 1). */
+  intervalSeconds?: number;
+}
+
 /**
- * Takes two snapshots `intervalSeconds` apart and returns the sample between them: the one-off
- * measurement behind `ringmon sample`.
+ * Samples the host once: opens a {@link HostCollector}, takes two snapshots `intervalSeconds`
+ * apart and returns {@link hostSampleBetween} them (the one-off measurement of
+ * `ResourceMonitor.sampleNode`). Throws a RingmonError when procRoot is not a proc filesystem.
  */
-export async function sampleHost(
-  options: HostCollectorOptions & { intervalSeconds?: number } = {},
-): Promise<HostSample> {
+export async function sampleHost(options: SampleHostOptions = {}): Promise<HostSample> {
   const collector = HostCollector.open(options);
   try {
     const before = collector.snapshot();
     await new Promise((resolve) =>
       setTimeout(resolve, (options.intervalSeconds ?? DEFAULTS.intervalSeconds) * 1000),
     );
-    return hostSample(before, collector.snapshot());
+    return hostSampleBetween(before, collector.snapshot());
   } finally {
     collector.close();
   }
