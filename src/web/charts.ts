@@ -123,5 +123,7 @@ function resolve(defs: readonly ChartDef[], scope: 'node' | 'container'): ChartS
   });
 }
 
+/** The charts of a node's page (`/node?name=N`), in page order. */
 export const NODE_CHARTS: readonly ChartSpec[] = resolve(NODE, 'node');
+/** The charts of a container's page (`/container?node=N&name=C`), in page order. */
 export const CONTAINER_CHARTS: readonly ChartSpec[] = resolve(CONTAINER, 'container');

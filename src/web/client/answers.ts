@@ -15,6 +15,7 @@ export interface WriterEntry {
   readonly latest: Row;
 }
 
+/** One container of a node. */
 export interface ContainerEntry extends WriterEntry {
   readonly container: string;
 }

@@ -20,10 +20,12 @@ export class Api {
     return text ? `${page}?${text}` : page;
   }
 
+  /** GET /api/nodes. */
   nodes(): Promise<NodesAnswer> {
     return this.#get('api/nodes', {});
   }
 
+  /** GET /api/samples with these parameters. */
   samples(params: Record<string, string>): Promise<SamplesAnswer> {
     return this.#get('api/samples', params);
   }

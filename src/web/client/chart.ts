@@ -23,6 +23,7 @@ const COLORS = [
 const HEIGHT = 200;
 const MIN_WIDTH = 200;
 
+/** A chart of the page, drawn on the first render and updated in place after. */
 export class Chart {
   readonly #spec: ChartSpec;
   readonly #figure: HTMLElement;
@@ -50,6 +51,7 @@ export class Chart {
     this.#plot = new uPlot(this.#options(holder.clientWidth), data.draw, holder);
   }
 
+  /** Fits the plot to its holder's width again (the window was resized). */
   resize(): void {
     this.#plot?.setSize({ width: Math.max(MIN_WIDTH, this.#holder().clientWidth), height: HEIGHT });
   }

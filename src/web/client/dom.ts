@@ -7,6 +7,7 @@ import { staleNote } from './nodes.js';
 
 /** Attributes to set; `text` sets the text content; null, undefined and false leave one out. */
 export type Attrs = Readonly<Record<string, string | number | boolean | null | undefined>>;
+/** A child to append: text, or an element; null, undefined and false are skipped. */
 export type Child = Node | string | number | null | undefined | false;
 
 /** An element with its attributes and children. */

@@ -2,6 +2,7 @@
 import type { Api } from './api.js';
 import type { PageConfig } from './config.js';
 
+/** The page's config, its API and its place in the document. */
 export interface PageContext {
   readonly config: PageConfig;
   readonly api: Api;

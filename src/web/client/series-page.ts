@@ -15,6 +15,7 @@ import { pickWindow, type TimeWindow, WINDOWS, windowStart } from './windows.js'
 /** A full reload at least this often drops the rows the ring has overwritten meanwhile (the 'all' window). */
 const RELOAD_MS = 60_000;
 
+/** Shows the page of the node or container the query names, and keeps it live. */
 export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): Promise<void> {
   const { api, config, query } = ctx;
   const node = query.get(kind === 'node' ? 'name' : 'node');

@@ -8,6 +8,7 @@ import type { ChartSpec } from './config.js';
 /** `sample_time` and one array per field, all the same length; null where a value is missing. */
 export type Columns = Record<string, (number | null)[]> & { sample_time: number[] };
 
+/** Columns without rows. */
 export function emptyColumns(fields: readonly string[]): Columns {
   const columns: Columns = { sample_time: [] };
   for (const f of fields) columns[f] = [];

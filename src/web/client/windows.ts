@@ -8,6 +8,7 @@ export interface TimeWindow {
   readonly label: string;
 }
 
+/** The picker's windows, shortest first. */
 export const WINDOWS: readonly TimeWindow[] = [
   { id: '15m', seconds: 900, label: '15 min' },
   { id: '1h', seconds: 3600, label: '1 h' },
