@@ -1,30 +1,22 @@
 /**
  * What the node and container pages chart. The pages receive these definitions as JSON in the HTML
- * shell, so a chart's series, units and help texts come from columns.ts and nowhere else.
+ * shell (client/config.ts declares its shape), so a chart's series, units and help texts come from
+ * columns.ts and nowhere else.
  */
 import { COLUMN_BY_NAME, type MetricName } from '../columns.js';
+import type { ChartSpec as PageChart, SeriesSpec } from './client/config.js';
 
-export interface ChartDef {
-  /** Stable id; the page sets it as `data-chart` on the chart's element. */
-  readonly id: string;
-  readonly title: string;
-  /** CPU parts are shares of one whole: stacked, they show where the busy time went. */
-  readonly stacked?: boolean;
+export { chartColumns } from './client/config.js';
+
+/** A chart of the pages, its series ring columns. */
+export type ChartSpec = PageChart<MetricName>;
+
+/** A chart as written below; its unit and its series' help texts come from columns.ts. */
+interface ChartDef extends Omit<ChartSpec, 'unit' | 'series'> {
   readonly series: readonly SeriesDef[];
 }
 
-export interface SeriesDef {
-  readonly column: MetricName;
-  readonly label: string;
-  /** Drawn dashed: a ceiling (total memory, a container's limit), not a measured load. */
-  readonly dashed?: boolean;
-}
-
-export interface ChartSpec extends ChartDef {
-  /** The unit all its series share (columns.ts). */
-  readonly unit: string;
-  readonly series: readonly (SeriesDef & { readonly help: string })[];
-}
+type SeriesDef = Omit<SeriesSpec<MetricName>, 'help'>;
 
 const s = (column: MetricName, label: string, dashed?: 'dashed'): SeriesDef =>
   dashed ? { column, label, dashed: true } : { column, label };
@@ -131,10 +123,7 @@ function resolve(defs: readonly ChartDef[], scope: 'node' | 'container'): ChartS
   });
 }
 
+/** The charts of a node's page (`/node?name=N`), in page order. */
 export const NODE_CHARTS: readonly ChartSpec[] = resolve(NODE, 'node');
+/** The charts of a container's page (`/container?node=N&name=C`), in page order. */
 export const CONTAINER_CHARTS: readonly ChartSpec[] = resolve(CONTAINER, 'container');
-
-/** The columns a page's charts read: what it asks /api/samples for (`fields`). */
-export function chartColumns(charts: readonly ChartSpec[]): MetricName[] {
-  return [...new Set(charts.flatMap((c) => c.series.map((x) => x.column)))];
-}

@@ -246,6 +246,8 @@ describe('the dashboard in Chromium', () => {
       const origin = new URL(base).origin;
       expect(requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:'))).toEqual([]);
       expect(requests.some((u) => u.includes('/assets/uPlot.iife.min.js'))).toBe(true);
+      // The page is ES modules: the entry's imports came from /assets/ too.
+      expect(requests.some((u) => u.includes('/assets/series-page.js'))).toBe(true);
       expect(problems).toEqual([]);
     },
     120_000,

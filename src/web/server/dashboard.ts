@@ -2,7 +2,7 @@
  * `startDashboard`: the HTTP server behind `ringmon serve`. node:http and a handful of routes:
  *
  *   /, /node?name=N, /container?node=N&name=C   the pages (one HTML shell; the script draws them)
- *   /assets/…                                   script, style and uPlot (no data, never behind the token)
+ *   /assets/…                                   the page's modules and style, uPlot (no data, no token)
  *   /api/nodes, /api/samples                    JSON (api.ts)
  *   /metrics                                    Prometheus text format (metrics.ts)
  *
