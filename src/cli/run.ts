@@ -148,9 +148,6 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     if (web) dashboard = await serveDashboard(opening.store, web, log);
     return opening.store;
   };
-  // A database that is not there yet (down, out of connection slots, starting up) is an outage:
-  // the agent samples into its buffer and opens the ring when it answers. Anything else (a refused
-  // login, a table of another shape) is for a person to fix, now.
   // Opened first: a proc root that is not one (--proc, monitoring.proc_root) is refused before the
   // ring is opened, let alone created.
   const host = new HostSource({
@@ -164,6 +161,9 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
   let agentRan = false;
   let unreachable: unknown;
   try {
+    // A database that is not there yet (down, out of connection slots, starting up) is an outage:
+    // the agent samples into its buffer and opens the ring when it answers. Anything else (a refused
+    // login, a table of another shape) is for a person to fix, now.
     try {
       await opened(await open());
     } catch (error) {

@@ -38,6 +38,20 @@ describe('loadConfigFile', () => {
     });
   });
 
+  it("reads the example's commented ringmon keys once they are uncommented", () => {
+    const rendered = specExample.replace('{{ ansible_hostname }}', 'web-1');
+    const uncommented = rendered.replace(/^ {2}# ([a-z_]+: .*)$/gm, '  $1');
+    expect(uncommented).not.toBe(rendered);
+    expect(parseConfigText(uncommented, 'config.example.yaml').monitoring).toMatchObject({
+      proc_root: '/host/proc',
+      sys_root: '/host/sys',
+      disk_include: ['nvme*'],
+      disk_exclude: [],
+      net_include: [],
+      net_exclude: ['wg*'],
+    });
+  });
+
   it('accepts an empty file (every setting has a default)', () => {
     expect(parseConfigText('', 'empty.yaml')).toEqual({});
   });
