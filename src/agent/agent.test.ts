@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/fake-clock.js';
 import type { SampleInput } from '../columns.js';
 import { Agent, type AgentLog, type RowSink, type SampleSource } from './agent.js';
+import { sleep } from './clock.js';
+
+/*
+ * Every agent here runs on a FakeClock: time moves only when every tick, write and retry is
+ * waiting for it, so the timings the tests assert are exact rather than the machine's.
+ */
 
 /** Logs kept for assertions. */
 function memoryLog() {
@@ -59,7 +66,9 @@ describe('Agent', () => {
   it('stops after --samples node samples and writes each once, in order', async () => {
     const sink = new FlakySink();
     const { log } = memoryLog();
-    const summary = await new Agent({ sources: [countingSource(0.02)], sink, log, samples: 5 }).run();
+    const clock = new FakeClock();
+    const agent = new Agent({ sources: [countingSource(0.02)], sink, log, samples: 5, clock });
+    const summary = await clock.run(() => agent.run());
     expect(summary).toMatchObject({ samples: 5, rowsWritten: 5, rowsDropped: 0, rowsUnwritten: 0 });
     expect(sink.stored.map((r) => r.sample_time)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -69,20 +78,27 @@ describe('Agent', () => {
     const { log, lines } = memoryLog();
     const source = countingSource(0.02);
     const controller = new AbortController();
-    const agent = new Agent({ sources: [source], sink, log, retryMs: { first: 20, max: 40 } });
-    const running = agent.run(controller.signal);
-    await new Promise((r) => setTimeout(r, 100));
-    sink.down = true;
-    await new Promise((r) => setTimeout(r, 300));
-    sink.down = false;
-    await new Promise((r) => setTimeout(r, 200));
-    controller.abort();
-    const summary = await running;
+    const clock = new FakeClock();
+    const agent = new Agent({ sources: [source], sink, log, retryMs: { first: 20, max: 40 }, clock });
+    // Up for 100 ms, down for 300 ms, up again for 200 ms.
+    clock.setTimeout(() => {
+      sink.down = true;
+    }, 100);
+    clock.setTimeout(() => {
+      sink.down = false;
+    }, 400);
+    clock.setTimeout(() => controller.abort(), 600);
+    const summary = await clock.run(() => agent.run(controller.signal));
     const times = sink.stored.map((r) => r.sample_time);
     expect(times).toEqual(Array.from({ length: source.taken }, (_, i) => i + 1));
     expect(summary.rowsWritten).toBe(source.taken);
+    // A tick every 20 ms from 20 ms until the stop at 600 ms.
+    expect(summary).toMatchObject({ samples: 29, rowsWritten: 29, rowsDropped: 0, rowsUnwritten: 0 });
     expect(lines.filter((l) => l.msg.startsWith('database write failed'))).toHaveLength(1);
-    expect(lines.filter((l) => l.msg.startsWith('database is back'))).toHaveLength(1);
+    const back = lines.filter((l) => l.msg.startsWith('database is back'));
+    expect(back).toHaveLength(1);
+    // Down from the tick at 100 ms to the one at 400 ms.
+    expect(back[0]!.obj).toEqual({ outageSeconds: 0.3, droppedRows: 0, backlogRows: 0 });
   });
 
   it('does not write a batch twice when the answer to a committed write was lost', async () => {
@@ -90,7 +106,16 @@ describe('Agent', () => {
     const { log } = memoryLog();
     const source = countingSource(0.02);
     sink.loseNextAnswer = true;
-    await new Agent({ sources: [source], sink, log, samples: 6, retryMs: { first: 10, max: 10 } }).run();
+    const clock = new FakeClock();
+    const agent = new Agent({
+      sources: [source],
+      sink,
+      log,
+      samples: 6,
+      retryMs: { first: 10, max: 10 },
+      clock,
+    });
+    await clock.run(() => agent.run());
     expect(sink.stored.map((r) => r.sample_time)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -98,6 +123,7 @@ describe('Agent', () => {
     const sink = new FlakySink();
     sink.down = true;
     const { log, lines } = memoryLog();
+    const clock = new FakeClock();
     const agent = new Agent({
       sources: [countingSource(0.01)],
       sink,
@@ -106,10 +132,15 @@ describe('Agent', () => {
       bufferRows: 10,
       retryMs: { first: 5000, max: 5000 },
       stopFlushMs: 50,
+      clock,
     });
-    const summary = await agent.run();
+    const summary = await clock.run(() => agent.run());
     expect(summary.rowsDropped).toBe(20);
     expect(summary.rowsUnwritten).toBe(10);
+    // 30 ticks 10 ms apart, then the stop tries for stopFlushMs, and no longer.
+    expect(clock.monotonicMs()).toBe(300 + 50);
+    // The retry due 5 s later is cancelled: a stopped agent leaves no timer behind.
+    expect(clock.pendingTimers).toBe(0);
     expect(
       lines.some(
         (l) => l.msg.startsWith('buffer full') && (l.obj as { droppedRows: number }).droppedRows === 20,
@@ -118,41 +149,43 @@ describe('Agent', () => {
   });
 
   it('keeps ticks on schedule while a write is slow', async () => {
+    const clock = new FakeClock();
     const stamps: number[] = [];
     const source: SampleSource = {
       ...countingSource(0.05),
       async collect() {
-        stamps.push(performance.now());
+        stamps.push(clock.monotonicMs());
         return [{ sample_time: stamps.length, node_flag: true, node_name: 'n' }];
       },
     };
-    const slowSink: RowSink = { write: () => new Promise((r) => setTimeout(r, 180)) };
+    const slowSink: RowSink = { write: () => sleep(clock, 180) };
     const { log } = memoryLog();
-    await new Agent({ sources: [source], sink: slowSink, log, samples: 6 }).run();
+    await clock.run(() => new Agent({ sources: [source], sink: slowSink, log, samples: 6, clock }).run());
     const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
     // 50 ms apart although each write takes 180 ms: sampling never waits for the database.
-    for (const gap of gaps) expect(gap).toBeLessThan(170);
-    expect(stamps[5]! - stamps[0]!).toBeGreaterThan(240);
+    expect(gaps).toEqual([50, 50, 50, 50, 50]);
   });
 
   it('starts in an outage when the database is not there yet: one log line, every sample written once it answers', async () => {
     const sink = new FlakySink();
     sink.down = true;
     const { log, lines } = memoryLog();
+    const clock = new FakeClock();
     const agent = new Agent({
       sources: [countingSource(0.02)],
       sink,
       log,
       samples: 30,
       retryMs: { first: 10, max: 20 },
+      clock,
     });
     agent.reportOutage(
       new Error('PostgreSQL at db:5432 turned away user agent: it has no connection slot left'),
     );
-    setTimeout(() => {
+    clock.setTimeout(() => {
       sink.down = false;
     }, 150);
-    const summary = await agent.run();
+    const summary = await clock.run(() => agent.run());
     expect(summary).toMatchObject({ rowsWritten: 30, rowsDropped: 0, rowsUnwritten: 0 });
     expect(sink.stored.map((r) => r.sample_time)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     const warnings = lines.filter((l) => l.level === 'warn');
@@ -171,10 +204,14 @@ describe('Agent', () => {
       isFatal: (error) => error === refused,
     };
     const { log, lines } = memoryLog();
-    const summary = await new Agent({ sources: [countingSource(0.02)], sink, log, stopFlushMs: 5_000 }).run();
+    const clock = new FakeClock();
+    const agent = new Agent({ sources: [countingSource(0.02)], sink, log, stopFlushMs: 5_000, clock });
+    const summary = await clock.run(() => agent.run());
     expect(summary.fatalError).toBe(refused);
     expect(summary.rowsWritten).toBe(0);
-    expect(summary.rowsUnwritten).toBeGreaterThan(0);
+    expect(summary.rowsUnwritten).toBe(1); // the first tick's row
+    // At once: at the first tick (20 ms), not after the 5 s a stop may spend flushing.
+    expect(clock.monotonicMs()).toBe(20);
     expect(lines.some((l) => l.level === 'error' && l.msg === 'database refused the samples; stopping')).toBe(
       true,
     );

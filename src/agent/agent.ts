@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SampleInput } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { oneLine } from '../errors.js';
+import { type Clock, type ClockTimer, realClock, sleep } from './clock.js';
 import { OutageBuffer } from './outage-buffer.js';
-import { firstDueMs, monotonicMs, Schedule } from './schedule.js';
+import { firstDueMs, Schedule } from './schedule.js';
 
 /** Where the agent's rows go: the ring, in practice. */
 export interface RowSink {
@@ -56,6 +56,8 @@ export interface AgentOptions {
   retryMs?: { first: number; max: number };
   /** How long a stop may spend writing what is buffered, ms. */
   stopFlushMs?: number;
+  /** The time and timers the schedule, the retries and the stop run on (default: the real ones). */
+  clock?: Clock;
 }
 
 export interface AgentSummary {
@@ -93,6 +95,11 @@ export class Agent {
   #fatal: { error: unknown } | null = null;
   /** Wakes the sampling loop when a fatal failure ends the run. */
   readonly #stop = new AbortController();
+  readonly #clock: Clock;
+  /** The timer that retries a failed write; cancelled when the run ends, so it holds nothing open. */
+  #retryTimer: ClockTimer | null = null;
+  /** Set once the run has ended: no more retry timers. */
+  #finished = false;
 
   constructor(options: AgentOptions) {
     this.#options = {
@@ -100,9 +107,11 @@ export class Agent {
       maxBatchRows: 500,
       retryMs: { first: 500, max: 10_000 },
       stopFlushMs: 10_000,
+      clock: realClock,
       ...options,
       samples: options.samples,
     };
+    this.#clock = this.#options.clock;
     this.#buffer = new OutageBuffer(this.#options.bufferRows);
     this.#backoffMs = this.#options.retryMs.first;
   }
@@ -110,9 +119,10 @@ export class Agent {
   /** Runs until `signal` aborts or `samples` node samples are taken; then writes what it can and returns. */
   async run(signal?: AbortSignal): Promise<AgentSummary> {
     const { sources, log } = this.#options;
-    const startMs = monotonicMs();
+    const clock = this.#clock;
+    const startMs = clock.monotonicMs();
     await Promise.all(sources.map((source) => source.prime()));
-    const wallOffsetMs = Date.now() - monotonicMs();
+    const wallOffsetMs = clock.wallMs() - clock.monotonicMs();
     const schedules = sources.map((source) => {
       const intervalMs = source.intervalSeconds * 1000;
       return new Schedule(intervalMs, firstDueMs(startMs, intervalMs, wallOffsetMs));
@@ -123,15 +133,15 @@ export class Agent {
     const stopped = signal ? AbortSignal.any([signal, this.#stop.signal]) : this.#stop.signal;
     while (!stopped.aborted && (limit === undefined || samples < limit)) {
       const dueMs = Math.min(...schedules.map((s) => s.dueMs));
-      const waitMs = dueMs - monotonicMs();
+      const waitMs = dueMs - clock.monotonicMs();
       if (waitMs > 0) {
         try {
-          await sleep(waitMs, undefined, { signal: stopped });
+          await sleep(clock, waitMs, stopped);
         } catch {
           break; // aborted: stop between ticks
         }
       }
-      const nowMs = monotonicMs();
+      const nowMs = clock.monotonicMs();
       const batch: SampleInput[] = [];
       for (const [i, source] of sources.entries()) {
         const schedule = schedules[i]!;
@@ -182,7 +192,13 @@ export class Agent {
 
   /** Starts a write of the buffered rows unless one is in flight or the database is in backoff. */
   #kickWriter(): void {
-    if (this.#fatal || this.#writing || this.#buffer.size === 0 || monotonicMs() < this.#retryAtMs) return;
+    if (
+      this.#fatal ||
+      this.#writing ||
+      this.#buffer.size === 0 ||
+      this.#clock.monotonicMs() < this.#retryAtMs
+    )
+      return;
     this.#writing = this.#drain().finally(() => {
       this.#writing = null;
     });
@@ -237,7 +253,7 @@ export class Agent {
     message = 'database write failed; buffering samples in memory until it is back',
   ): void {
     const { log, retryMs } = this.#options;
-    const nowMs = monotonicMs();
+    const nowMs = this.#clock.monotonicMs();
     if (!this.#outage) {
       this.#outage = { sinceMs: nowMs, error: oneLine(errorMessage(error)) };
       log.warn({ err: this.#outage.error, bufferRows: this.#options.bufferRows }, message);
@@ -247,12 +263,23 @@ export class Agent {
     }
     this.#retryAtMs = nowMs + this.#backoffMs;
     // Retry on a timer as well as on ticks, so a long interval does not lengthen the outage.
-    setTimeout(() => this.#kickWriter(), this.#backoffMs).unref();
+    this.#cancelRetry();
+    if (!this.#finished) {
+      this.#retryTimer = this.#clock.setTimeout(() => {
+        this.#retryTimer = null;
+        this.#kickWriter();
+      }, this.#backoffMs);
+    }
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer !== null) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
   }
 
   #endOutage(): void {
     const outage = this.#outage!;
-    const seconds = (monotonicMs() - outage.sinceMs) / 1000;
+    const seconds = (this.#clock.monotonicMs() - outage.sinceMs) / 1000;
     const dropped = this.#countDropped(false);
     this.#options.log.info(
       { outageSeconds: Math.round(seconds * 10) / 10, droppedRows: dropped, backlogRows: this.#buffer.size },
@@ -274,15 +301,18 @@ export class Agent {
 
   /** On stop: wait for the write in flight, then try to write what is left within stopFlushMs. */
   async #finish(): Promise<void> {
-    const deadline = monotonicMs() + this.#options.stopFlushMs;
+    const clock = this.#clock;
+    const deadline = clock.monotonicMs() + this.#options.stopFlushMs;
     await this.#writing;
-    while (!this.#fatal && this.#buffer.size > 0 && monotonicMs() < deadline) {
-      this.#retryAtMs = Math.min(this.#retryAtMs, monotonicMs());
+    while (!this.#fatal && this.#buffer.size > 0 && clock.monotonicMs() < deadline) {
+      this.#retryAtMs = Math.min(this.#retryAtMs, clock.monotonicMs());
       this.#kickWriter();
       await this.#writing;
       if (this.#buffer.size > 0)
-        await sleep(Math.min(this.#backoffMs, Math.max(0, deadline - monotonicMs())));
+        await sleep(clock, Math.min(this.#backoffMs, Math.max(0, deadline - clock.monotonicMs())));
     }
+    this.#finished = true;
+    this.#cancelRetry();
     this.#countDropped();
     if (this.#buffer.size > 0) {
       this.#options.log.error(

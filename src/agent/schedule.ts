@@ -58,6 +58,3 @@ export function firstDueMs(startMs: number, intervalMs: number, wallOffsetMs: nu
   const k = Math.ceil((earliestWall - 500) / intervalMs);
   return k * intervalMs + 500 - wallOffsetMs;
 }
-
-/** Monotonic milliseconds (CLOCK_MONOTONIC): never jumps with the wall clock. */
-export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { MAX_KEEP_HOURS } from '../defaults.js';
 import { MAX_CAPACITY, MAX_PORT, TABLE_NAME_PATTERN, TABLE_NAME_RULE } from '../limits.js';
 
@@ -20,6 +20,22 @@ export function collectList(text: string, previous: string[] = []): string[] {
   if (items.length === 0)
     throw new InvalidArgumentError('must name at least one device (globs * and ? allowed).');
   return [...previous, ...items];
+}
+
+/**
+ * The flags that say which host trees are read and which devices count: `sample` and `run` take
+ * the same ones (their values are `HostFlags`, config/settings.ts). They have no commander defaults, so
+ * that for `run` the config file's keys apply where a flag is not given; `resolveHostReading` fills
+ * in /proc and /sys.
+ */
+export function addHostOptions(command: Command): Command {
+  return command
+    .option('--proc <dir>', 'where the proc filesystem is mounted (default /proc; e.g. /host/proc)')
+    .option('--sys <dir>', 'where the sys filesystem is mounted (default /sys; e.g. /host/sys)')
+    .option('--disk-include <names>', 'count only these block devices (repeatable, globs)', collectList)
+    .option('--disk-exclude <names>', 'never count these block devices (repeatable, globs)', collectList)
+    .option('--net-include <names>', 'count only these network interfaces (repeatable, globs)', collectList)
+    .option('--net-exclude <names>', 'never count these network interfaces (repeatable, globs)', collectList);
 }
 
 /** A whole number within [min, max]; `what` names it in the message. */

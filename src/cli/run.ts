@@ -11,7 +11,14 @@ import type { RingStore } from '../store/ring/ring.js';
 import type { Dashboard } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { type OpenedRing, openRing } from './open-ring.js';
-import { collectList, parseCapacity, parseNodeShare, parseSeconds, wholeNumber } from './options.js';
+import {
+  addHostOptions,
+  collectList,
+  parseCapacity,
+  parseNodeShare,
+  parseSeconds,
+  wholeNumber,
+} from './options.js';
 import {
   addDashboardOptions,
   checkDashboardAccess,
@@ -32,7 +39,7 @@ type DashboardSettings = DashboardFlags & { port: number };
 
 /** Adds the agent's flags (the spec's, plus ringmon's) to a command. */
 export function addAgentOptions(command: Command): Command {
-  return addDatabaseOptions(command)
+  addDatabaseOptions(command)
     .option(
       '--capacity <rows>',
       "ring capacity; a master applies it, other agents adopt the ring's",
@@ -65,6 +72,8 @@ export function addAgentOptions(command: Command): Command {
     )
     .option('--log-level <level>', 'trace, debug, info, warn, error or fatal (default info)')
     .option('--log-file <file>', 'append JSON log lines to this file');
+  // The host trees and device filters: the same flags as `ringmon sample`.
+  return addHostOptions(command);
 }
 
 export function registerRun(program: Command): void {
@@ -139,26 +148,28 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
     if (web) dashboard = await serveDashboard(opening.store, web, log);
     return opening.store;
   };
-  // A database that is not there yet (down, out of connection slots, starting up) is an outage:
-  // the agent samples into its buffer and opens the ring when it answers. Anything else (a refused
-  // login, a table of another shape) is for a person to fix, now.
+  // Opened first: a proc root that is not one (--proc, monitoring.proc_root) is refused before the
+  // ring is opened, let alone created.
+  const host = new HostSource({
+    ...settings.host,
+    intervalSeconds: settings.nodeIntervalSeconds,
+    nodeName: settings.nodeName,
+    master: settings.master,
+    log,
+  });
+  const sources: SampleSource[] = [host];
+  let agentRan = false;
   let unreachable: unknown;
   try {
-    await opened(await open());
-  } catch (error) {
-    if (!isPassing(error)) throw error;
-    unreachable = error;
-  }
-  const sources: SampleSource[] = [];
-  try {
-    sources.push(
-      new HostSource({
-        intervalSeconds: settings.nodeIntervalSeconds,
-        nodeName: settings.nodeName,
-        master: settings.master,
-        log,
-      }),
-    );
+    // A database that is not there yet (down, out of connection slots, starting up) is an outage:
+    // the agent samples into its buffer and opens the ring when it answers. Anything else (a refused
+    // login, a table of another shape) is for a person to fix, now.
+    try {
+      await opened(await open());
+    } catch (error) {
+      if (!isPassing(error)) throw error;
+      unreachable = error;
+    }
     const containers = await openContainers(settings, log);
     if (containers) sources.push(containers);
     const store = ring?.store;
@@ -203,6 +214,7 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
       samples: settings.samples,
     });
     if (unreachable !== undefined) agent.reportOutage(unreachable);
+    agentRan = true;
     const summary = await agent.run(controller.signal);
     const { fatalError, outageError, ...counts } = summary;
     log.info(counts, 'agent stopped');
@@ -219,6 +231,8 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
       );
     }
   } finally {
+    // The agent closes its sources when it stops; a start that failed before it ran closes them here.
+    if (!agentRan) await Promise.all(sources.map((source) => source.close?.()));
     await dashboard?.close();
     await ring?.close();
     log.flush();

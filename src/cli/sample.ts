@@ -2,31 +2,26 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { HostCollector, type HostCollectorOptions, hostSampleBetween } from '../collect/host/collector.js';
 import type { HostSnapshot } from '../collect/host/snapshot.js';
+import { type HostFlags, resolveHostReading } from '../config/settings.js';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
 import { rowJson, rowTable } from '../format/text.js';
 import { nodeRow } from '../rows/node-row.js';
-import { collectList, parseSeconds } from './options.js';
+import { addHostOptions, collectList, parseSeconds } from './options.js';
 
-interface SampleOptions {
+interface SampleOptions extends HostFlags {
   interval: number;
   json?: boolean;
   nodeName?: string;
-  proc: string;
-  sys: string;
   procAfter?: string;
   sysAfter?: string;
-  diskInclude?: string[];
-  diskExclude?: string[];
-  netInclude?: string[];
-  netExclude?: string[];
   container?: string[];
   allContainers?: boolean;
   dockerCli?: boolean;
 }
 
 export function registerSample(program: Command): void {
-  program
+  const command = program
     .command('sample')
     .description('take two snapshots INTERVAL seconds apart and print one host row (no database needed)')
     .option(
@@ -36,13 +31,8 @@ export function registerSample(program: Command): void {
       DEFAULTS.intervalSeconds,
     )
     .option('--json', 'print one JSON object keyed by the column names')
-    .option('--node-name <name>', 'node name to put in the row (default: the host name)')
-    .option('--proc <dir>', 'where the proc filesystem is mounted', DEFAULTS.procRoot)
-    .option('--sys <dir>', 'where the sys filesystem is mounted', DEFAULTS.sysRoot)
-    .option('--disk-include <names>', 'count only these block devices (repeatable, globs)', collectList)
-    .option('--disk-exclude <names>', 'never count these block devices (repeatable, globs)', collectList)
-    .option('--net-include <names>', 'count only these network interfaces (repeatable, globs)', collectList)
-    .option('--net-exclude <names>', 'never count these network interfaces (repeatable, globs)', collectList)
+    .option('--node-name <name>', 'node name to put in the row (default: the host name)');
+  addHostOptions(command)
     .option(
       '--proc-after <dir>',
       'replay: read the second snapshot from this copy of /proc instead of waiting (with --interval as the time between)',
@@ -61,12 +51,7 @@ export function registerSample(program: Command): void {
 }
 
 async function runSample(options: SampleOptions): Promise<void> {
-  const collectorOptions: HostCollectorOptions = {
-    procRoot: options.proc,
-    sysRoot: options.sys,
-    disks: { include: options.diskInclude, exclude: options.diskExclude },
-    interfaces: { include: options.netInclude, exclude: options.netExclude },
-  };
+  const collectorOptions = resolveHostReading(options);
   if (options.sysAfter && !options.procAfter) {
     throw new RingmonError(
       '--sys-after needs --proc-after: replay reads both snapshots from copies',
@@ -74,7 +59,12 @@ async function runSample(options: SampleOptions): Promise<void> {
     );
   }
   const [before, after] = options.procAfter
-    ? replaySnapshots(collectorOptions, options.procAfter, options.sysAfter ?? options.sys, options.interval)
+    ? replaySnapshots(
+        collectorOptions,
+        options.procAfter,
+        options.sysAfter ?? collectorOptions.sysRoot,
+        options.interval,
+      )
     : await liveSnapshots(collectorOptions, options.interval);
   const sample = hostSampleBetween(before, after);
   for (const error of sample.errors) process.stderr.write(`ringmon: warning: ${error}\n`);

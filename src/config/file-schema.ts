@@ -14,6 +14,12 @@ const seconds = z
   .positive({ error: 'must be above 0' })
   .max(86_400, { error: 'must be at most 86400' });
 
+/** Device names or globs (`*`, `?`), as the --disk-include … flags take them. */
+const deviceNames = z.array(
+  z.string({ error: 'must be a device name or glob' }).min(1, { error: 'must not be empty' }),
+  { error: 'must be a list of device names (globs * and ? allowed)' },
+);
+
 export const configFileSchema = z.strictObject({
   database: z
     .strictObject({
@@ -77,6 +83,24 @@ export const configFileSchema = z.strictObject({
         .optional(),
       /** ringmon: sample every running container. */
       all_containers: z.boolean({ error: 'must be true or false' }).optional(),
+      /** ringmon: where the proc filesystem is mounted (`--proc`), e.g. /host/proc in a container. */
+      proc_root: z
+        .string({ error: 'must be a directory path' })
+        .min(1, { error: 'must not be empty' })
+        .optional(),
+      /** ringmon: where the sys filesystem is mounted (`--sys`). */
+      sys_root: z
+        .string({ error: 'must be a directory path' })
+        .min(1, { error: 'must not be empty' })
+        .optional(),
+      /** ringmon: the block devices that count (`--disk-include`); replaces the automatic choice. */
+      disk_include: deviceNames.optional(),
+      /** ringmon: block devices never counted (`--disk-exclude`). */
+      disk_exclude: deviceNames.optional(),
+      /** ringmon: the network interfaces that count (`--net-include`); replaces the automatic choice. */
+      net_include: deviceNames.optional(),
+      /** ringmon: network interfaces never counted (`--net-exclude`). */
+      net_exclude: deviceNames.optional(),
       /** ringmon: rows kept in memory while the database is unreachable (Telegraf's metric_buffer_limit). */
       buffer_rows: z
         .number({ error: 'must be a whole number of rows' })

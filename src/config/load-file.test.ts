@@ -38,6 +38,20 @@ describe('loadConfigFile', () => {
     });
   });
 
+  it("reads the example's commented ringmon keys once they are uncommented", () => {
+    const rendered = specExample.replace('{{ ansible_hostname }}', 'web-1');
+    const uncommented = rendered.replace(/^ {2}# ([a-z_]+: .*)$/gm, '  $1');
+    expect(uncommented).not.toBe(rendered);
+    expect(parseConfigText(uncommented, 'config.example.yaml').monitoring).toMatchObject({
+      proc_root: '/host/proc',
+      sys_root: '/host/sys',
+      disk_include: ['nvme*'],
+      disk_exclude: [],
+      net_include: [],
+      net_exclude: ['wg*'],
+    });
+  });
+
   it('accepts an empty file (every setting has a default)', () => {
     expect(parseConfigText('', 'empty.yaml')).toEqual({});
   });
@@ -90,12 +104,50 @@ describe('loadConfigFile', () => {
       'monitoring:\n  containers:\n    - web\n    - 42\n',
       'c.yaml:4: monitoring.containers.1: must be a container name',
     ],
+    [
+      'a device list given as one name',
+      'monitoring:\n  disk_include: nvme0n1\n',
+      'c.yaml:2: monitoring.disk_include: must be a list of device names (globs * and ? allowed)',
+    ],
+    [
+      'an empty device name',
+      'monitoring:\n  net_exclude: [wg0, ""]\n',
+      'c.yaml:2: monitoring.net_exclude.1: must not be empty',
+    ],
+    [
+      'a proc root that is not a path',
+      'monitoring:\n  proc_root: 5\n',
+      'c.yaml:2: monitoring.proc_root: must be a directory path',
+    ],
     ['a bad log level', 'logging:\n  level: loud\n', 'c.yaml:2: logging.level: must be one of'],
     ['invalid YAML', 'monitoring:\n  containers: [a,\n  capacity: 1\n', 'c.yaml:3: invalid YAML'],
     ['a duplicate key', 'monitoring:\n  capacity: 1\n  capacity: 2\n', 'c.yaml:3: invalid YAML'],
     ['a list at the top', '- a\n- b\n', 'c.yaml:1: (top level):'],
   ])('rejects %s with file, line and key', (_, text, message) => {
     expect(() => parseConfigText(text, 'c.yaml')).toThrow(message);
+  });
+
+  it('reads the host trees and device filters (ringmon keys)', () => {
+    const text = [
+      'monitoring:',
+      '  proc_root: /host/proc',
+      '  sys_root: /host/sys',
+      "  disk_include: ['nvme*', sda]",
+      '  disk_exclude: [sdb]',
+      '  net_include: [eth0]',
+      "  net_exclude: ['wg*']",
+      '',
+    ].join('\n');
+    expect(parseConfigText(text, 'c.yaml')).toEqual({
+      monitoring: {
+        proc_root: '/host/proc',
+        sys_root: '/host/sys',
+        disk_include: ['nvme*', 'sda'],
+        disk_exclude: ['sdb'],
+        net_include: ['eth0'],
+        net_exclude: ['wg*'],
+      },
+    });
   });
 
   describe('files', () => {

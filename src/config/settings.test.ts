@@ -90,6 +90,40 @@ describe('resolveSettings', () => {
     });
   });
 
+  it('reads /proc and /sys and counts the automatic devices unless the flags or the file say otherwise', () => {
+    expect(resolveSettings({}, {}, env).host).toEqual({
+      procRoot: '/proc',
+      sysRoot: '/sys',
+      disks: { include: undefined, exclude: undefined },
+      interfaces: { include: undefined, exclude: undefined },
+    });
+    const file: ConfigFile = {
+      monitoring: {
+        proc_root: '/host/proc',
+        sys_root: '/host/sys',
+        disk_include: ['nvme*'],
+        disk_exclude: ['nvme1n1'],
+        net_include: ['eth*'],
+        net_exclude: ['eth9'],
+      },
+    };
+    expect(resolveSettings({}, file, env).host).toEqual({
+      procRoot: '/host/proc',
+      sysRoot: '/host/sys',
+      disks: { include: ['nvme*'], exclude: ['nvme1n1'] },
+      interfaces: { include: ['eth*'], exclude: ['eth9'] },
+    });
+    // Each flag replaces its key (a list flag the file's list, as --container does); the rest stay.
+    expect(
+      resolveSettings({ proc: '/mnt/proc', diskInclude: ['sd?'], netExclude: ['wg*'] }, file, env).host,
+    ).toEqual({
+      procRoot: '/mnt/proc',
+      sysRoot: '/host/sys',
+      disks: { include: ['sd?'], exclude: ['nvme1n1'] },
+      interfaces: { include: ['eth*'], exclude: ['wg*'] },
+    });
+  });
+
   it("takes the node share from the flag, else the file; 'off' (or null) is one pool, absent is the ring's own", () => {
     const file = (node_share: number | 'off' | null): ConfigFile => ({ monitoring: { node_share } });
     expect(resolveSettings({}, {}, env).nodeShare).toBeUndefined();

@@ -1,5 +1,6 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import type { NameFilter } from '../collect/sysfs/patterns.js';
 import { MAX_NAME_LENGTH } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
@@ -19,6 +20,21 @@ export type DatabaseTarget =
     }
   | { kind: 'embedded'; dataDir: string; describe: string; password: null };
 
+/**
+ * Which host trees are read and which devices count, resolved: what the host collector takes
+ * (`HostCollectorOptions`), with the roots filled in.
+ */
+export interface HostReading {
+  /** Where the proc filesystem is mounted: /proc, or e.g. /host/proc in a container. */
+  procRoot: string;
+  /** Where the sys filesystem is mounted. */
+  sysRoot: string;
+  /** Which block devices count (empty: whole physical disks). */
+  disks: NameFilter;
+  /** Which network interfaces count (empty: physical interfaces). */
+  interfaces: NameFilter;
+}
+
 /** Every setting of the agent and the commands, resolved. */
 export interface Settings {
   db: DatabaseTarget;
@@ -34,14 +50,26 @@ export interface Settings {
   containers: string[];
   allContainers: boolean;
   dockerCli: boolean;
+  /** The host trees and the devices the host rows count. */
+  host: HostReading;
   samples: number | undefined;
   bufferRows: number;
   logLevel: LogLevel;
   logFile: string | undefined;
 }
 
+/** The flags that say which host trees to read and which devices count (`sample` and `run`). */
+export interface HostFlags {
+  proc?: string;
+  sys?: string;
+  diskInclude?: string[];
+  diskExclude?: string[];
+  netInclude?: string[];
+  netExclude?: string[];
+}
+
 /** The command-line flags that feed Settings (commander's camelCase names). */
-export interface SettingsFlags {
+export interface SettingsFlags extends HostFlags {
   host?: string;
   port?: number;
   database?: string;
@@ -104,10 +132,35 @@ export function resolveSettings(flags: SettingsFlags, file: ConfigFile, env: Nod
       flags.container && flags.container.length > 0 ? flags.container : (monitoring.containers ?? []),
     allContainers: flags.allContainers ?? monitoring.all_containers ?? false,
     dockerCli: flags.dockerCli ?? false,
+    host: resolveHostReading(flags, monitoring),
     samples: flags.samples,
     bufferRows: flags.bufferRows ?? monitoring.buffer_rows ?? DEFAULTS.bufferRows,
     logLevel,
     logFile: flags.logFile ?? file.logging?.file,
+  };
+}
+
+/**
+ * The host trees and device filters from the flags, else the config file's `monitoring` keys, else
+ * the defaults. A list given as a flag replaces the file's list, as `--container` does.
+ */
+export function resolveHostReading(
+  flags: HostFlags,
+  monitoring: NonNullable<ConfigFile['monitoring']> = {},
+): HostReading {
+  const list = (flag: string[] | undefined, key: string[] | undefined) =>
+    flag && flag.length > 0 ? flag : key;
+  return {
+    procRoot: flags.proc ?? monitoring.proc_root ?? DEFAULTS.procRoot,
+    sysRoot: flags.sys ?? monitoring.sys_root ?? DEFAULTS.sysRoot,
+    disks: {
+      include: list(flags.diskInclude, monitoring.disk_include),
+      exclude: list(flags.diskExclude, monitoring.disk_exclude),
+    },
+    interfaces: {
+      include: list(flags.netInclude, monitoring.net_include),
+      exclude: list(flags.netExclude, monitoring.net_exclude),
+    },
   };
 }
 
