@@ -73,6 +73,15 @@ describe.skipIf(pgUnavailable !== null && !CI)('ringmon run on the proc and sys 
   const exists = async (table: string) =>
     (await admin.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [table])).rows[0]?.t !== null;
 
+  /** The rows of a run that must have ended well and stored its two samples. */
+  async function twoRowsStored(run: { stderr: string; status: number | null }, table: string) {
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const stored = await rows(table);
+    expect(stored).toHaveLength(2);
+    return stored;
+  }
+
   it('--proc, --sys and a device filter: two rows carrying the fixture’s values', async () => {
     const table = newTable();
     const run = runCli([
@@ -82,10 +91,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('ringmon run on the proc and sys 
       ...['--samples', '2', '--interval', '0.5', '--node-name', 'roots-flags'],
       ...['--log-file', join(dir, 'flags.log')],
     ]);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const stored = await rows(table);
-    expect(stored).toHaveLength(2);
+    const stored = await twoRowsStored(run, table);
     for (const row of stored) {
       expect(row).toEqual({
         node_name: 'roots-flags',
@@ -126,10 +132,7 @@ describe.skipIf(pgUnavailable !== null && !CI)('ringmon run on the proc and sys 
       ...['--config', config, '--database-url', PG_URL, '--samples', '2'],
       ...['--log-file', join(dir, 'config.log')],
     ]);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const stored = await rows(table);
-    expect(stored).toHaveLength(2);
+    const stored = await twoRowsStored(run, table);
     for (const row of stored) {
       expect(row).toEqual({
         node_name: 'roots-config',

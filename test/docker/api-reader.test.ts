@@ -353,6 +353,11 @@ describe('DOCKER_HOST=tcp://…', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringmon-docker-tls-'));
     const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    // A certificate for a request, signed by the test CA, valid for a day.
+    const sign = (csr: string, ext: string, out: string) => {
+      const ca = ['-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '1'];
+      ssl('x509', '-req', '-in', csr, ...ca, '-extfile', ext, '-out', out);
+    };
     try {
       ssl(
         'req',
@@ -370,42 +375,11 @@ describe('DOCKER_HOST=tcp://…', () => {
       ssl('req', ...ec, '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
       writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
       ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial');
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        'server.csr',
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca-key.pem',
-        '-CAcreateserial',
-        '-days',
-        '1',
-        '-extfile',
-        'server.ext',
-        '-out',
-        'server-cert.pem',
-      );
+      sign('server.csr', 'server.ext', 'server-cert.pem');
       ssl('req', ...ec, '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=ringmon');
       writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
       ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-days', '1');
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        'client.csr',
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca-key.pem',
-        '-days',
-        '1',
-        '-extfile',
-        'client.ext',
-        '-out',
-        'cert.pem',
-      );
+      sign('client.csr', 'client.ext', 'cert.pem');
       const read = (f: string) => readFileSync(join(dir, f));
       const engine = await started(
         v2Engine(undefined, {

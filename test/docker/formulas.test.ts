@@ -25,25 +25,7 @@ import {
   readingFromStats,
 } from 'ringmon/docker';
 import { describe, expect, it } from 'vitest';
-import { fixtureJson, fixtureText, stats } from './fixtures.js';
-
-const RATE_COLUMNS = [
-  'cpu_user_pct',
-  'cpu_system_pct',
-  'cpu_total_pct',
-  'disk_read_mb_s',
-  'disk_write_mb_s',
-  'disk_read_iops',
-  'disk_write_iops',
-  'net_rx_mb_s',
-  'net_tx_mb_s',
-  'net_rx_pkts_s',
-  'net_tx_pkts_s',
-  'net_rx_errs_s',
-  'net_tx_errs_s',
-  'net_rx_drops_s',
-  'net_tx_drops_s',
-] as const;
+import { fixtureJson, fixtureText, RATE_COLUMNS, stats } from './fixtures.js';
 
 /** Equal to 1 part in 10^7: readMs are epoch ms in a double, resolved to about 0.25 µs. */
 function expectRel(actual: number | null | undefined, expected: number): void {

@@ -18,6 +18,7 @@ import {
   sampleContainers,
 } from 'ringmon/docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_COLUMNS } from './fixtures.js';
 import {
   acquireEngine,
   type LiveEngine,
@@ -28,20 +29,6 @@ import {
 
 const found = await acquireEngine();
 if (!found.engine) process.stderr.write(`\n[ringmon] live Docker tests skipped: ${found.reason}\n\n`);
-
-const RATE_COLUMNS = [
-  'cpu_user_pct',
-  'cpu_system_pct',
-  'cpu_total_pct',
-  'disk_read_mb_s',
-  'disk_write_mb_s',
-  'disk_read_iops',
-  'disk_write_iops',
-  'net_rx_mb_s',
-  'net_tx_mb_s',
-  'net_rx_pkts_s',
-  'net_tx_pkts_s',
-] as const;
 
 const BURNER = 'ringmon-burner';
 const MEM = 'ringmon-mem';

@@ -79,6 +79,14 @@ function nodeRow(ctx: PageContext, n: NodeEntry, staleIntervals: number): HTMLEl
       text: used === null ? MISSING : formatPair(used, num('mem_total_mb'), 'MiB'),
     }),
     h('td', { class: 'num', 'data-col': 'load', text: formatNumber(num('load_1m')) }),
+    ...ioCells(num),
+    h('td', { class: 'num', 'data-col': 'temperature', text: formatNumber(num('temperature_c'), '°C') }),
+  );
+}
+
+/** The disk and network cells, which host and container rows show alike. */
+function ioCells(num: (column: string) => number | null): HTMLElement[] {
+  return [
     h('td', {
       class: 'num',
       'data-col': 'disk',
@@ -89,8 +97,7 @@ function nodeRow(ctx: PageContext, n: NodeEntry, staleIntervals: number): HTMLEl
       'data-col': 'net',
       text: formatPair(num('net_rx_mb_s'), num('net_tx_mb_s'), 'MiB/s'),
     }),
-    h('td', { class: 'num', 'data-col': 'temperature', text: formatNumber(num('temperature_c'), '°C') }),
-  );
+  ];
 }
 
 function containerRow(
@@ -125,16 +132,7 @@ function containerRow(
       text: formatPair(num('c_rss_mb'), num('c_vsz_mb'), 'MiB'),
     }),
     h('td', { class: 'num', text: '' }),
-    h('td', {
-      class: 'num',
-      'data-col': 'disk',
-      text: formatPair(num('disk_read_mb_s'), num('disk_write_mb_s'), 'MiB/s'),
-    }),
-    h('td', {
-      class: 'num',
-      'data-col': 'net',
-      text: formatPair(num('net_rx_mb_s'), num('net_tx_mb_s'), 'MiB/s'),
-    }),
+    ...ioCells(num),
     h('td', { class: 'num', text: '' }),
   );
 }
