@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
-import { parsePort, parseTableName } from './options.js';
+import { parsePort, parseTableName, parseTargetSessionAttrs } from './options.js';
 
 /**
  * The flags that say where the ring is; every command that reads or writes it takes them.
@@ -9,12 +9,23 @@ import { parsePort, parseTableName } from './options.js';
 export function addDatabaseOptions(command: Command, portFlag: '--port' | '--db-port' = '--port'): Command {
   return command
     .option('--config <file>', 'YAML configuration file (flags override it)')
-    .option('--host <host>', 'PostgreSQL server host (or PGHOST); without a server: the embedded store')
+    .option(
+      '--host <hosts>',
+      'PostgreSQL server host, or several for failover: db1,db2:5433 (or PGHOST); without a server: the embedded store',
+    )
     .option(`${portFlag} <port>`, 'PostgreSQL server port (or PGPORT; default 5432)', parsePort)
     .option('--database <name>', 'database name (or PGDATABASE)')
     .option('--user <name>', 'user name (or PGUSER)')
     .option('--password <password>', 'password (better: POSTGRES_PASSWORD or PGPASSWORD)')
-    .option('--database-url <url>', 'postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or DATABASE_URL)')
+    .option(
+      '--database-url <url>',
+      'postgresql://USER[:PASSWORD]@HOST[:PORT][,HOST2[:PORT]]/DATABASE[?target_session_attrs=read-write] (or DATABASE_URL)',
+    )
+    .option(
+      '--target-session-attrs <kind>',
+      'which server of several hosts to use: any, read-write, read-only, primary, standby, prefer-standby (or PGTARGETSESSIONATTRS)',
+      parseTargetSessionAttrs,
+    )
     .option(
       '--data-dir <dir>',
       'embedded PGlite store (default ~/.local/share/ringmon) when no server is named',

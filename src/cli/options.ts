@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { MAX_KEEP_HOURS } from '../defaults.js';
 import { MAX_CAPACITY, MAX_PORT, TABLE_NAME_PATTERN, TABLE_NAME_RULE } from '../limits.js';
+import { TARGET_SESSION_ATTRS } from '../store/client/host-list.js';
 
 /** A positive number of seconds (fractions allowed), at most a day. */
 export function parseSeconds(text: string): number {
@@ -82,4 +83,10 @@ export function parseHours(text: string): number {
 export function parseTableName(text: string): string {
   if (!TABLE_NAME_PATTERN.test(text)) throw new InvalidArgumentError(`must be ${TABLE_NAME_RULE}.`);
   return text;
+}
+
+/** libpq's target_session_attrs: which server of several hosts a command uses. */
+export function parseTargetSessionAttrs(text: string): string {
+  if ((TARGET_SESSION_ATTRS as readonly string[]).includes(text)) return text;
+  throw new InvalidArgumentError(`must be one of ${TARGET_SESSION_ATTRS.join(', ')}.`);
 }

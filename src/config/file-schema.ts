@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_CAPACITY, MAX_PORT, TABLE_NAME_PATTERN, TABLE_NAME_RULE } from '../limits.js';
+import { TARGET_SESSION_ATTRS } from '../store/client/host-list.js';
 
 /**
  * The YAML configuration file: the spec's example, key for key (`database`, `monitoring`, `logging`),
@@ -23,7 +24,17 @@ const deviceNames = z.array(
 export const configFileSchema = z.strictObject({
   database: z
     .strictObject({
-      host: z.string({ error: 'must be a host name or address' }).min(1).optional(),
+      /** A host, or a list of them for failover (libpq's multi-host rule, target_session_attrs). */
+      host: z
+        .union([
+          z.string({ error: 'must be a host name or address, or a list of them' }).min(1),
+          z.array(z.string().min(1), { error: 'must be a host name or address, or a list of them' }).min(1),
+        ])
+        .optional(),
+      /** ringmon: which of several hosts to use (libpq's target_session_attrs); default any. */
+      target_session_attrs: z
+        .enum(TARGET_SESSION_ATTRS, { error: `must be one of ${TARGET_SESSION_ATTRS.join(', ')}` })
+        .optional(),
       port: z
         .number({ error: 'must be a port number' })
         .int({ error: 'must be a whole number' })

@@ -173,4 +173,33 @@ describe('resolveSettings', () => {
       'server',
     );
   });
+
+  it('takes several hosts for failover from a URL, --host, the file and PGHOST, with target_session_attrs', () => {
+    const url = 'postgresql://u@db1:5432,db2:5433/m?target_session_attrs=read-write';
+    expect(resolveSettings({ databaseUrl: url, password: 'pw' }, {}, env).db).toMatchObject({
+      url: 'postgresql://u:pw@db1:5432,db2:5433/m?target_session_attrs=read-write',
+      describe: 'u@db1:5432,db2:5433/m',
+    });
+    expect(
+      resolveSettings(
+        { host: 'db1,db2:5433,::1', port: 6000, user: 'u', targetSessionAttrs: 'primary' },
+        {},
+        env,
+      ).db,
+    ).toMatchObject({ url: 'postgresql://u@db1:6000,db2:5433,[::1]:6000/u?target_session_attrs=primary' });
+    expect(
+      resolveSettings(
+        {},
+        { database: { host: ['db1', 'db2'], database: 'm', user: 'u', target_session_attrs: 'read-write' } },
+        env,
+      ).db,
+    ).toMatchObject({ url: 'postgresql://u@db1:5432,db2:5432/m?target_session_attrs=read-write' });
+    expect(
+      resolveSettings(
+        {},
+        {},
+        { ...env, PGHOST: 'db1,db2', PGUSER: 'u', PGTARGETSESSIONATTRS: 'prefer-standby' },
+      ).db,
+    ).toMatchObject({ url: 'postgresql://u@db1:5432,db2:5432/u?target_session_attrs=prefer-standby' });
+  });
 });

@@ -72,6 +72,7 @@ export interface HostFlags {
 export interface SettingsFlags extends HostFlags {
   host?: string;
   port?: number;
+  targetSessionAttrs?: string;
   database?: string;
   user?: string;
   password?: string;
@@ -183,8 +184,10 @@ function resolveDatabase(flags: SettingsFlags, file: ConfigFile, env: NodeJS.Pro
     const dataDir = flags.dataDir ?? section.data_dir ?? defaultDataDir(env);
     return { kind: 'embedded', dataDir, describe: `embedded PGlite at ${dataDir}`, password: null };
   }
-  const host = flags.host ?? section.host ?? env.PGHOST ?? 'localhost';
+  const hostSetting = flags.host ?? section.host ?? env.PGHOST ?? 'localhost';
+  const host = Array.isArray(hostSetting) ? hostSetting.join(',') : hostSetting;
   const port = flags.port ?? section.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432);
+  const attrs = flags.targetSessionAttrs ?? section.target_session_attrs ?? env.PGTARGETSESSIONATTRS;
   const user = flags.user ?? section.user ?? env.PGUSER ?? env.USER ?? 'postgres';
   const database = flags.database ?? section.database ?? env.PGDATABASE ?? user;
   const auth =
@@ -192,16 +195,29 @@ function resolveDatabase(flags: SettingsFlags, file: ConfigFile, env: NodeJS.Pro
       ? encodeURIComponent(user)
       : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
   const path = `/${encodeURIComponent(database)}`;
+  const query = attrs === undefined ? '' : `?target_session_attrs=${encodeURIComponent(attrs)}`;
   // A host that is a directory is a Unix socket (libpq's convention): pg takes it as ?host=.
+  const hosts = host.startsWith('/') ? [host] : host.split(',').map((h) => hostWithPort(h.trim(), port));
   const serverUrl = host.startsWith('/')
-    ? `postgresql://${auth}@localhost:${port}${path}?host=${encodeURIComponent(host)}`
-    : `postgresql://${auth}@${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}${path}`;
+    ? `postgresql://${auth}@localhost:${port}${path}?host=${encodeURIComponent(host)}${query.replace('?', '&')}`
+    : `postgresql://${auth}@${hosts.join(',')}${path}${query}`;
   return {
     kind: 'server',
     url: serverUrl,
-    describe: `${user}@${host}:${port}/${database}`,
+    describe: `${user}@${host.startsWith('/') ? `${host}:${port}` : hosts.join(',')}/${database}`,
     password,
   };
+}
+
+/**
+ * One entry of a host list with its port: `db1` takes the port setting, `db1:5433` keeps its own,
+ * and an IPv6 address is bracketed (`::1` → `[::1]:5432`).
+ */
+function hostWithPort(entry: string, port: number): string {
+  if (entry.startsWith('[')) return /\]:\d+$/.test(entry) ? entry : `${entry}:${port}`;
+  const colons = entry.split(':').length - 1;
+  if (colons === 1) return entry;
+  return `${colons > 1 ? `[${entry}]` : entry}:${port}`;
 }
 
 /** A password flag replaces the URL's; a password from the environment only fills in a missing one. */
@@ -210,9 +226,12 @@ function serverFromUrl(
   passwordFlag: string | null,
   envPassword: string | null,
 ): DatabaseTarget {
+  // WHATWG URL takes one host: a list (db1:5432,db2:5432) is parsed in its place and put back.
+  const hostList = /^postgres(?:ql)?:\/\/(?:[^@/?#]*@)?([^/?#]*,[^/?#]*)/i.exec(text)?.[1];
+  const parsed = hostList === undefined ? text : text.replace(hostList, HOST_LIST_STAND_IN);
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(parsed);
   } catch {
     throw new RingmonError(
       'the database URL does not parse: write it as postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE',
@@ -242,13 +261,17 @@ function serverFromUrl(
   const password = url.password ? decode('password', url.password) : null;
   const user = decode('user name', url.username) || '(default user)';
   const database = decode('database name', url.pathname.slice(1)) || '(default database)';
+  const where = hostList ?? `${url.hostname || 'localhost'}:${url.port || 5432}`;
   return {
     kind: 'server',
-    url: url.toString(),
-    describe: `${user}@${url.hostname || 'localhost'}:${url.port || 5432}/${database}`,
+    url: hostList === undefined ? url.toString() : url.toString().replace(HOST_LIST_STAND_IN, hostList),
+    describe: `${user}@${where}/${database}`,
     password,
   };
 }
+
+/** Where a URL's host list stands while WHATWG URL checks the rest (a name no real host has). */
+const HOST_LIST_STAND_IN = 'ringmon-host-list.invalid';
 
 /** The node name, within the one limit the ring and the dashboard share. */
 function checkedNodeName(name: string): string {

@@ -3,6 +3,7 @@
  */
 import pg from 'pg';
 import { asDriverError, isConnectionLoss, maskSecrets, oneLine, RingStoreError } from '../errors.js';
+import { splitHostList } from './host-list.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,
@@ -17,7 +18,7 @@ import type {
 } from './sql-client.js';
 
 /** Host, port, user and database, as resolved by pg (URL, then PG* environment, then its defaults). */
-interface Endpoint {
+export interface Endpoint {
   host: string;
   port: number;
   user: string;
@@ -44,7 +45,7 @@ export const TYPES = {
   },
 };
 
-function describe(e: Endpoint): string {
+export function describe(e: Endpoint): string {
   return `${e.user}@${e.host}:${e.port}/${e.database}`;
 }
 
@@ -111,7 +112,7 @@ export function connectError(err: unknown, e: Endpoint): RingStoreError {
   return new RingStoreError('connect', `cannot connect to ${where} as ${who}: ${reason}`, { cause: err });
 }
 
-function endpointOf(config: pg.ClientConfig): Endpoint {
+export function endpointOf(config: pg.ClientConfig): Endpoint {
   // A Client that is never connected resolves the URL, the PG* variables and pg's defaults for us.
   const probe = new pg.Client(config);
   return {
@@ -124,7 +125,7 @@ function endpointOf(config: pg.ClientConfig): Endpoint {
 
 type RawQuery = (config: PgQueryConfig) => Promise<PgResultLike>;
 
-class PgQueryable implements SqlQueryable {
+export class PgQueryable implements SqlQueryable {
   readonly #raw: RawQuery;
   readonly #endpoint: Endpoint;
 
@@ -153,7 +154,7 @@ class PgQueryable implements SqlQueryable {
 }
 
 /** Connection-level failures become RingStoreErrors; statement errors pass through for the ring to word. */
-function translate(err: unknown, e: Endpoint): unknown {
+export function translate(err: unknown, e: Endpoint): unknown {
   if (err instanceof RingStoreError) return err;
   const d = asDriverError(err);
   // The pool opens connections lazily, so a statement can fail with what a login would.
@@ -232,7 +233,7 @@ class PgPoolSqlClient implements SqlClient {
  * One connection serves one statement at a time, and a transaction must not let another caller's
  * statement slip in between its BEGIN and COMMIT; this queue keeps them apart.
  */
-class Mutex {
+export class Mutex {
   #tail: Promise<unknown> = Promise.resolve();
 
   run<T>(fn: () => Promise<T>): Promise<T> {
@@ -290,6 +291,12 @@ class PgSingleSqlClient implements SqlClient {
 /** Opens a pool for a postgres:// URL and checks that a first connection and login succeed. */
 export async function openPgUrl(url: string, options: OpenSqlClientOptions): Promise<SqlClient> {
   const connectMs = options.connectTimeoutMs ?? 10_000;
+  const hosts = splitHostList(url);
+  if (hosts !== null) {
+    // Several hosts, or a session kind to insist on: one connection that finds its server (failover.ts).
+    const { openFailover } = await import('./failover.js');
+    return openFailover(hosts, { connectMs, applicationName: options.applicationName ?? 'ringmon' });
+  }
   /**
    * pg-pool applies connectionTimeoutMillis to opening a connection and to waiting for a free one
    * alike. With one connection per store a statement may wait behind a VACUUM or a dashboard read
