@@ -19,6 +19,8 @@ export interface RowSink {
    * the agent then stops instead of buffering. Absent: every failure is an outage.
    */
   isFatal?(error: unknown): boolean;
+  /** Where the rows go now (a server of several may change in a failover), for the log. */
+  describe?(): string;
 }
 
 /** Something sampled on a schedule: the host, or the containers. */
@@ -281,9 +283,17 @@ export class Agent {
     const outage = this.#outage!;
     const seconds = (this.#clock.monotonicMs() - outage.sinceMs) / 1000;
     const dropped = this.#countDropped(false);
+    const at = this.#options.sink.describe?.();
     this.#options.log.info(
-      { outageSeconds: Math.round(seconds * 10) / 10, droppedRows: dropped, backlogRows: this.#buffer.size },
-      'database is back; writing the buffered samples',
+      {
+        outageSeconds: Math.round(seconds * 10) / 10,
+        droppedRows: dropped,
+        backlogRows: this.#buffer.size,
+        ...(at === undefined ? {} : { at }),
+      },
+      at === undefined
+        ? 'database is back; writing the buffered samples'
+        : `database is back at ${at}; writing the buffered samples`,
     );
     this.#outage = null;
     this.#backoffMs = this.#options.retryMs.first;

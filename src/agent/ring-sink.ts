@@ -71,6 +71,10 @@ export class RingSink implements RowSink {
     return this.#use((store) => store.holds(row));
   }
 
+  describe(): string {
+    return this.#store?.backend.target ?? 'the database (not reached yet)';
+  }
+
   isFatal(error: unknown): boolean {
     return typeof error === 'object' && error !== null && this.#fatal.has(error);
   }

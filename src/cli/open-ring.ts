@@ -21,6 +21,8 @@ export async function openRing(
     applyCapacity?: boolean;
     /** Create the ring when it is missing: only the agent does; other commands say it is not there. */
     create?: boolean;
+    /** Only read: create, mend and maintain nothing (recent, status, serve). */
+    readOnly?: boolean;
     onWarning?: (message: string) => void;
   } = {},
 ): Promise<OpenedRing> {
@@ -38,6 +40,7 @@ export async function openRing(
       nodeShare: settings.nodeShare,
       capacityMode: options.applyCapacity ? 'apply' : 'adopt',
       create: options.create ?? false,
+      readOnly: options.readOnly ?? false,
       // What the store mended by itself: the agent logs it; a command says it on stderr.
       onWarning: options.onWarning ?? ((message) => process.stderr.write(`ringmon: warning: ${message}\n`)),
     });

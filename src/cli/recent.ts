@@ -24,7 +24,7 @@ export function registerRecent(program: Command): void {
       .option('--json', 'print a JSON array of complete rows'),
   ).action(async (flags: RecentFlags) => {
     const { node, container, limit, json } = flags;
-    const ring = await openRing(await settingsFrom({ ...flags, container: undefined }));
+    const ring = await openRing(await settingsFrom({ ...flags, container: undefined }), { readOnly: true });
     try {
       const rows = await ring.store.recent({ limit, node, container });
       process.stdout.write(`${json ? JSON.stringify(rows) : formatSummary(rows)}\n`);

@@ -93,7 +93,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     stopRequested();
   });
   try {
-    const ring = await openRing(settings);
+    const ring = await openRing(settings, { readOnly: true });
     try {
       const dashboard = await serveDashboard(
         ring.store,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
 import { formatEpoch, formatFields, textTable } from '../format/text.js';
 import { formatSpan, historyLines, ringHistory } from '../reads/history.js';
+import { isStaleStandby, replicationLines } from '../reads/replication.js';
 import { STALE_INTERVALS, sampleAge } from '../reads/staleness.js';
 import type { AheadOfClock, LatestSample, RingState } from '../store/ring/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
@@ -80,19 +81,23 @@ export function registerStatus(program: Command): void {
       .option('--json', 'print one JSON object')
       .option(
         '--fail-on-stale',
-        `exit with code 3 when a node or container has been quiet for ${STALE_INTERVALS} intervals`,
+        `exit with code 3 when a node or container has been quiet for ${STALE_INTERVALS} intervals, or a standby is stale`,
       ),
   ).action(async (flags: StatusFlags) => {
-    const ring = await openRing(await settingsFrom(flags));
+    const ring = await openRing(await settingsFrom(flags), { readOnly: true });
     let writers: WriterStatus[];
+    let staleStandby = false;
     try {
       const state = await ring.store.state();
       // state() already holds every writer's newest sample_time and interval: no second read.
       const now = Date.now() / 1000;
       writers = writerStatuses(state.latest, state.ahead, now);
       const history = ringHistory(state, state.latest, now);
+      staleStandby = state.replication.standbys.some(isStaleStandby);
+      const replication = replicationLines(state.replication);
       if (flags.json) {
         const { latest: _latest, ahead: _ahead, ...fields } = state;
+        // replication stays in: { standby: { replayAgeSeconds } | null, standbys: [...] }.
         process.stdout.write(`${JSON.stringify({ ...fields, history, writers })}\n`);
       } else {
         const rows = writers.map((w) => [
@@ -110,18 +115,18 @@ export function registerStatus(program: Command): void {
           n.history_seconds === null ? '-' : formatSpan(n.history_seconds),
         ]);
         process.stdout.write(
-          `${formatFields(withoutLists(state))}\n\n${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
+          `${formatFields(withoutLists(state))}\n\n${replication.map((l) => `${l}\n`).join('')}${replication.length > 0 ? '\n' : ''}${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
         );
       }
     } finally {
       await ring.close();
     }
-    if (flags.failOnStale && writers.some((w) => w.stale)) process.exitCode = 3;
+    if (flags.failOnStale && (staleStandby || writers.some((w) => w.stale))) process.exitCode = 3;
   });
 }
 
 /** The state's scalar fields, for the field table (the writers table shows the lists). */
-function withoutLists(state: RingState): Omit<RingState, 'latest' | 'ahead'> {
-  const { latest: _latest, ahead: _ahead, ...fields } = state;
+function withoutLists(state: RingState): Omit<RingState, 'latest' | 'ahead' | 'replication'> {
+  const { latest: _latest, ahead: _ahead, replication: _replication, ...fields } = state;
   return fields;
 }

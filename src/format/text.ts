@@ -1,4 +1,5 @@
 import { COLUMN_BY_NAME, type SampleInput } from '../columns.js';
+import { replicationLines } from '../reads/replication.js';
 import type { RingState } from '../store/ring/ring.js';
 
 /** Formats a number for people: integers as they are, fractions to two decimals; null as '-'. */
@@ -90,6 +91,10 @@ export function formatFields(fields: object): string {
 
 /** The ring's state for people: its fields, then the newest sample of every node and container. */
 export function formatState(state: RingState): string {
+  const { replication, ...fields } = state;
   const latest = state.latest.map((l) => [l.node_name, l.container_name ?? '-', formatEpoch(l.sample_time)]);
-  return `${formatFields(state)}\n\n${textTable([['node', 'container', 'newest sample (UTC)'], ...latest])}`;
+  const lines = replicationLines(replication)
+    .map((l) => `\n${l}`)
+    .join('');
+  return `${formatFields(fields)}\n${lines}\n${textTable([['node', 'container', 'newest sample (UTC)'], ...latest])}`;
 }

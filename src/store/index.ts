@@ -24,12 +24,14 @@ export {
   type OpenResize,
   type ReadClock,
   type RecentQuery,
+  type ReplicationState,
   type ResizeResult,
   type RingLayout,
   type RingState,
   RingStore,
   type RingStoreOptions,
   type SetCapacityOptions,
+  type StandbyInfo,
   type WriteResult,
 } from './ring/ring.js';
 export { MAX_CAPACITY, validateCapacity, validateTableName } from './ring/schema.js';

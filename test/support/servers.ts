@@ -385,6 +385,8 @@ export interface PrivateServer {
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   /** SIGKILL to the postmaster and its children, as a crash would; then as stop(). */
   kill(): Promise<void>;
+  /** `pg_ctl promote`: a standby becomes a primary (waits until it accepts writes). */
+  promote(): Promise<void>;
 }
 
 export interface PostgresOptions {
@@ -392,6 +394,12 @@ export interface PostgresOptions {
   maxConnections?: number;
   /** More settings, as `-c name=value`; they win over the harness's own (fsync=off, say). */
   settings?: Record<string, string>;
+  /**
+   * A streaming standby of this server instead of a new cluster: its data directory is made with
+   * `pg_basebackup -R` (which writes primary_conninfo and standby.signal), and it connects to the
+   * primary as `applicationName` (what synchronous_standby_names names).
+   */
+  standbyOf?: { server: PrivateServer; applicationName: string };
 }
 
 const SETTING_NAME = /^[a-z_][a-z0-9_.]*$/;
@@ -414,27 +422,38 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Private
   const data = path.join(dir, 'data');
   const log = path.join(dir, 'postgres.log');
   try {
-    await execFileP(
-      path.join(PG_BIN, 'initdb'),
-      [
-        '-D',
-        data,
-        '-U',
-        'postgres',
-        '-A',
-        'trust',
-        '-E',
-        'UTF8',
-        '--locale=C',
-        '--no-sync',
-        '--no-instructions',
-      ],
-      { ...runnerIds(), env: childEnv(), cwd: dir },
-    );
+    if (opts.standbyOf === undefined) {
+      await execFileP(
+        path.join(PG_BIN, 'initdb'),
+        [
+          '-D',
+          data,
+          '-U',
+          'postgres',
+          '-A',
+          'trust',
+          '-E',
+          'UTF8',
+          '--locale=C',
+          '--no-sync',
+          '--no-instructions',
+        ],
+        { ...runnerIds(), env: childEnv(), cwd: dir },
+      );
+    } else {
+      const { server, applicationName } = opts.standbyOf;
+      const conninfo = `host=${server.host} port=${server.port} user=postgres application_name=${applicationName}`;
+      await execFileP(
+        path.join(PG_BIN, 'pg_basebackup'),
+        ['-D', data, '-R', '-X', 'stream', '--no-sync', '-d', conninfo],
+        { ...runnerIds(), env: childEnv(), cwd: dir },
+      );
+    }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: string; message?: string };
-    throw new Error(`initdb failed: ${(e.stderr ?? e.message ?? String(err)).trim()}`);
+    const tool = opts.standbyOf === undefined ? 'initdb' : 'pg_basebackup';
+    throw new Error(`${tool} failed: ${(e.stderr ?? e.message ?? String(err)).trim()}`);
   }
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -497,6 +516,13 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Private
       kill() {
         stopping ??= finish('SIGKILL', STOP_TIMEOUT_MS);
         return stopping;
+      },
+      async promote() {
+        await execFileP(path.join(PG_BIN!, 'pg_ctl'), ['promote', '-D', data, '-w', '-t', '60'], {
+          ...runnerIds(),
+          env: childEnv(),
+          cwd: dir,
+        });
       },
     };
     return server;

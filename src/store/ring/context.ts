@@ -16,6 +16,10 @@ export interface RingContext {
   readonly shareColumn: boolean;
   /** Whether the ring's write function exists and is ours; without it the ring writes with plain statements. */
   readonly writeFunction: boolean;
+  /** Opened only to read (asked for, or a hot standby): nothing is created, mended or maintained. */
+  readonly readOnly: boolean;
+  /** The server is a hot standby (pg_is_in_recovery()). */
+  readonly standby: boolean;
   /** Metric columns a row leaves out are stored as NULL (true) or 0. */
   readonly useNullForEmpty: boolean;
   /** Epoch milliseconds. */

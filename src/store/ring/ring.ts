@@ -104,12 +104,17 @@ export class RingStore {
     const db = await openSqlClient(options.db, options.connection);
     const names = ringNames(wanted.table);
     try {
+      const standby = await isStandby(db).catch((err) => {
+        throw databaseError({ what: 'opening the ring', job: 'read' }, wanted.table, err);
+      });
+      const readOnly = standby || options.readOnly === true;
       const schema = await db
         .transaction((tx) =>
           ensureSchema(tx, names, {
             capacity: wanted.capacity,
             unlogged: options.unlogged,
             create: options.create,
+            readOnly,
           }),
         )
         .catch((err) => {
@@ -121,6 +126,8 @@ export class RingStore {
         sequence: schema.sequence,
         shareColumn: schema.shareColumn,
         writeFunction: schema.writeFunction,
+        readOnly,
+        standby,
         useNullForEmpty: options.useNullForEmpty ?? true,
         now: options.now ?? Date.now,
         warn: options.onWarning ?? (() => {}),
@@ -132,13 +139,13 @@ export class RingStore {
       const stored = ctx.layout;
       const capacity = wanted.apply ? (wanted.capacity ?? stored.capacity) : stored.capacity;
       const nodeShare = wanted.apply && wanted.nodeShare !== undefined ? wanted.nodeShare : stored.nodeShare;
-      if (schema.adopted || capacity !== stored.capacity || nodeShare !== stored.nodeShare) {
+      if (!readOnly && (schema.adopted || capacity !== stored.capacity || nodeShare !== stored.nodeShare)) {
         // Adopting lays the rows out in ring order; a different capacity or share resizes.
         const to: RingLayout = { capacity, nodeShare };
         const { dropped } = await resize(ctx, to, schema.adopted);
         if (!schema.adopted) store.#resizedAtOpen = { from: stored, to, dropped };
       }
-      if (schema.adopted || schema.pairsMissing) await store.refreshPairs();
+      if (!readOnly && (schema.adopted || schema.pairsMissing)) await store.refreshPairs();
       return store;
     } catch (err) {
       await db.close().catch(() => undefined);
@@ -162,6 +169,11 @@ export class RingStore {
    */
   get resizedAtOpen(): OpenResize | null {
     return this.#resizedAtOpen;
+  }
+
+  /** Whether the ring was opened only to read (asked for, or the server is a hot standby). */
+  get readOnly(): boolean {
+    return this.#ctx.readOnly;
   }
 
   /** Where the ring lives: `postgres` or `pglite`, and the server or directory (no password). */
@@ -309,4 +321,10 @@ export class RingStore {
   #assertOpen(): void {
     if (this.#closed) throw new RingStoreError('closed', `the ring store for ${this.table} is closed`);
   }
+}
+
+/** pg_is_in_recovery(): a hot standby, which serves reads only (PGlite: never). */
+async function isStandby(db: SqlClient): Promise<boolean> {
+  const res = await db.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+  return res.rows[0]?.standby === true;
 }

@@ -39,11 +39,19 @@ export interface SchemaCheck {
 export async function ensureSchema(
   tx: SqlQueryable,
   names: RingNames,
-  wanted: { capacity: number | undefined; unlogged: boolean | undefined; create?: boolean | undefined },
+  wanted: {
+    capacity: number | undefined;
+    unlogged: boolean | undefined;
+    create?: boolean | undefined;
+    /** Check only: create, mend and adopt nothing (a reader, or a standby, which cannot write). */
+    readOnly?: boolean | undefined;
+  },
 ): Promise<SchemaCheck> {
   const table = quoteIdent(names.table);
+  const readOnly = wanted.readOnly === true;
   // Two agents starting at once: the second waits here, then finds the table the first created.
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['ringmon', names.table]);
+  if (!readOnly)
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['ringmon', names.table]);
   const found = await tx.query<{ kind: string; persistence: string }>(
     'SELECT relkind AS kind, relpersistence AS persistence FROM pg_class WHERE oid = to_regclass($1)',
     [table],
@@ -52,7 +60,8 @@ export async function ensureSchema(
   let created = false;
   let adopted = false;
   let repaired: number | null = null;
-  if (existing === undefined && wanted.create === false) throw await noRingError(tx, names.table);
+  if (existing === undefined && (wanted.create === false || readOnly))
+    throw await noRingError(tx, names.table);
   if (existing === undefined) {
     await tx.query(createTableSql(names, { unlogged: wanted.unlogged ?? false }));
     for (const index of names.indexes) await tx.query(createIndexSql(names, index));
@@ -91,13 +100,20 @@ export async function ensureSchema(
       );
     }
     // Indexes a newer ringmon added, or that someone dropped: creating one changes no data.
-    for (const index of names.indexes) {
-      if (!indexes.has(index.name)) await tx.query(createIndexSql(names, index));
+    if (!readOnly) {
+      for (const index of names.indexes) {
+        if (!indexes.has(index.name)) await tx.query(createIndexSql(names, index));
+      }
     }
     const meta = await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
       quoteIdent(names.meta),
     ]);
-    if (!meta.rows[0]?.present) {
+    if (!meta.rows[0]?.present && readOnly) {
+      throw new RingStoreError(
+        'ring-state',
+        `table ${names.table} has no ring metadata (${names.meta}); a reader does not make it: start an agent (ringmon run) on the primary, which does`,
+      );
+    } else if (!meta.rows[0]?.present) {
       // A table of the spec's shape made by something else: adopt it if that loses no rows.
       const capacity = wanted.capacity ?? DEFAULTS.capacity;
       const count = await tx.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${table}`);
@@ -115,16 +131,18 @@ export async function ensureSchema(
       ]);
       adopted = true;
     } else {
-      const restored = await restoreMetaRow(tx, names, wanted.capacity ?? DEFAULTS.capacity);
+      const restored = readOnly
+        ? null
+        : await restoreMetaRow(tx, names, wanted.capacity ?? DEFAULTS.capacity);
       if (restored !== null) repaired = restored;
     }
   }
   const pairList = await tx.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
     quoteIdent(names.pairs),
   ]);
-  const pairsMissing = !pairList.rows[0]?.present;
+  const pairsMissing = !pairList.rows[0]?.present && !readOnly;
   if (pairsMissing) await tx.query(createPairsSql(names));
-  const shareColumn = await ensureNodeShareColumn(tx, names);
+  const shareColumn = await ensureNodeShareColumn(tx, names, readOnly);
   const seq = await tx.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [
     table,
     'id',
@@ -142,7 +160,7 @@ export async function ensureSchema(
     adopted,
     pairsMissing: pairsMissing && !created,
     repaired,
-    writeFunction: await ensureWriteFunction(tx, names, sequence, shareColumn),
+    writeFunction: await ensureWriteFunction(tx, names, sequence, shareColumn, readOnly),
     shareColumn,
   };
 }
@@ -203,7 +221,11 @@ export function restoredMessage(names: RingNames, capacity: number): string {
  * Whether the metadata has its node_share column; a ring made before shares existed gets it here
  * when this role owns the metadata table (a nullable column: the server changes only its catalog).
  */
-async function ensureNodeShareColumn(tx: SqlQueryable, names: RingNames): Promise<boolean> {
+async function ensureNodeShareColumn(
+  tx: SqlQueryable,
+  names: RingNames,
+  readOnly: boolean,
+): Promise<boolean> {
   const found = await tx.query<{ present: boolean; own: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_attribute
                      WHERE attrelid = c.oid AND attname = 'node_share' AND NOT attisdropped) AS present,
@@ -213,7 +235,7 @@ async function ensureNodeShareColumn(tx: SqlQueryable, names: RingNames): Promis
   );
   const meta = found.rows[0];
   if (meta?.present) return true;
-  if (!meta?.own) return false;
+  if (!meta?.own || readOnly) return false;
   await tx.query(addNodeShareColumnSql(names));
   return true;
 }
@@ -228,6 +250,7 @@ async function ensureWriteFunction(
   names: RingNames,
   sequence: string,
   shareColumn: boolean,
+  readOnly: boolean,
 ): Promise<boolean> {
   const body = writeFunctionBody(names, sequence, shareColumn);
   const found = await tx.query<{ body: string; own: boolean }>(
@@ -237,6 +260,7 @@ async function ensureWriteFunction(
   );
   const existing = found.rows[0];
   if (existing?.body === body) return true;
+  if (readOnly) return false;
   const allowed = existing
     ? existing.own
     : (

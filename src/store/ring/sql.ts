@@ -529,3 +529,17 @@ export function stateSql(names: RingNames, sequence: string, shareColumn: boolea
 export function sharesHeldSql(names: RingNames): string {
   return `SELECT count(*)::bigint AS n FROM ${quoteIdent(names.shares)}`;
 }
+
+/** A standby: how long ago it replayed the primary's last commit (NULL before the first). */
+export const standbyLagSql =
+  'SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age_seconds';
+
+/**
+ * A primary's standbys, from pg_stat_replication. Without the pg_monitor role (or superuser) the
+ * server hides all but the name and the sync state: those come back NULL.
+ */
+export const standbysSql = `SELECT application_name AS name, host(client_addr) AS address, state,
+         sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS replay_lag_bytes,
+         extract(epoch FROM replay_lag)::float8 AS replay_lag_seconds,
+         extract(epoch FROM now() - reply_time)::float8 AS reply_age_seconds
+    FROM pg_stat_replication ORDER BY application_name`;

@@ -7,8 +7,8 @@ import { RingStoreError } from '../errors.js';
 import type { RingContext } from './context.js';
 import { databaseError } from './failures.js';
 import type { RingReader } from './reads.js';
-import { sharesHeldSql, stateSql } from './sql.js';
-import type { AheadOfClock, RingState } from './types.js';
+import { sharesHeldSql, standbyLagSql, standbysSql, stateSql } from './sql.js';
+import type { AheadOfClock, ReplicationState, RingState } from './types.js';
 
 interface StateRow {
   capacity: number;
@@ -38,6 +38,7 @@ export async function readState(
   let latest: SampleRow[];
   let ahead: AheadOfClock[];
   let sharesHeld = 0;
+  let replication: ReplicationState;
   try {
     row = (await db.query<StateRow>(stateSql(names, ctx.sequence, ctx.shareColumn))).rows[0];
     if (row?.node_share != null) {
@@ -47,6 +48,7 @@ export async function readState(
     const nowMs = ctx.now();
     latest = await reader.latestTimes(nowMs);
     ahead = await reader.ahead(nowMs);
+    replication = await readReplication(ctx);
   } catch (err) {
     throw databaseError({ what: 'reading the ring state', job: 'read' }, names.table, err);
   }
@@ -77,11 +79,44 @@ export async function readState(
     lastAutovacuum: toDate(row.last_autovacuum),
     lastVacuumError,
     ahead,
+    replication,
     latest: latest.map((r) => ({
       node_name: r.node_name as string,
       container_name: r.container_name as string | null,
       sample_time: r.sample_time as number | null,
       interval_seconds: r.interval_seconds as number | null,
+    })),
+  };
+}
+
+type StandbyRow = {
+  name: string;
+  address: string | null;
+  state: string | null;
+  sync_state: string | null;
+  replay_lag_bytes: number | null;
+  replay_lag_seconds: number | null;
+  reply_age_seconds: number | null;
+};
+
+/** Where the server stands in streaming replication; PGlite has none. */
+async function readReplication(ctx: RingContext): Promise<ReplicationState> {
+  if (ctx.db.backend === 'pglite') return { standby: null, standbys: [] };
+  if (ctx.standby) {
+    const lag = (await ctx.db.query<{ replay_age_seconds: number | null }>(standbyLagSql)).rows[0];
+    return { standby: { replayAgeSeconds: lag?.replay_age_seconds ?? null }, standbys: [] };
+  }
+  const rows = (await ctx.db.query<StandbyRow>(standbysSql)).rows;
+  return {
+    standby: null,
+    standbys: rows.map((r) => ({
+      name: r.name,
+      address: r.address,
+      state: r.state,
+      syncState: r.sync_state,
+      replayLagBytes: r.replay_lag_bytes,
+      replayLagSeconds: r.replay_lag_seconds,
+      replyAgeSeconds: r.reply_age_seconds,
     })),
   };
 }

@@ -36,6 +36,12 @@ export interface RingStoreOptions {
    * reading and maintenance commands use, since only the agent creates rings.
    */
   create?: boolean;
+  /**
+   * Open the ring only to read it: nothing is created, mended or maintained (no DDL, no metadata
+   * repair, no pair-list refresh), and writes fail. What `recent`, `status` and `serve` use. A hot
+   * standby (pg_is_in_recovery()) is always opened so, whatever this says.
+   */
+  readOnly?: boolean;
   /** Metric columns a row leaves out are stored as NULL (default) or, when false, as 0. */
   useNullForEmpty?: boolean;
   /**
@@ -150,4 +156,31 @@ export interface RingState {
   ahead: AheadOfClock[];
   /** The newest sample_time (and interval) of every node's host rows and of every container. */
   latest: LatestSample[];
+  /** Where the server stands in streaming replication (PGlite: neither a standby nor with standbys). */
+  replication: ReplicationState;
+}
+
+/** A standby of the server the ring was read from, as pg_stat_replication shows it. */
+export interface StandbyInfo {
+  /** Its application_name (what synchronous_standby_names names). */
+  name: string;
+  /** Its address; null for a Unix socket, or without the pg_monitor role. */
+  address: string | null;
+  /** `streaming`, `catchup`, …; null without the pg_monitor role. */
+  state: string | null;
+  /** `sync`, `async`, `potential`, `quorum`. */
+  syncState: string | null;
+  /** WAL bytes the primary wrote that the standby has not replayed yet. */
+  replayLagBytes: number | null;
+  /** How long its replay is behind (null when it is caught up and nothing new was written). */
+  replayLagSeconds: number | null;
+  /** Seconds since it last replied to the primary (a standby replies every 10 s by default). */
+  replyAgeSeconds: number | null;
+}
+
+export interface ReplicationState {
+  /** This server is a hot standby (read-only); how long ago it replayed the primary's last commit. */
+  standby: { replayAgeSeconds: number | null } | null;
+  /** On a primary: the standbys streaming from it. */
+  standbys: StandbyInfo[];
 }
