@@ -68,10 +68,18 @@ function capturing(db: SqlClient): {
   last: () => { text: string; params: readonly unknown[] };
 } {
   let last = { text: '', params: [] as readonly unknown[] };
-  const client = Object.create(db) as SqlClient;
-  client.query = (text, params, options) => {
-    last = { text, params: params ?? [] };
-    return db.query(text, params, options);
+  // A delegate, not Object.create(db): the clients keep their state in #private fields, which a
+  // method called on another object cannot read.
+  const client: SqlClient = {
+    backend: db.backend,
+    target: db.target,
+    concurrent: db.concurrent,
+    query: (text, params, options) => {
+      last = { text, params: params ?? [] };
+      return db.query(text, params, options);
+    },
+    transaction: (fn) => db.transaction(fn),
+    close: () => db.close(),
   };
   return { client, last: () => last };
 }
