@@ -7,7 +7,8 @@
  * - fleet: 20 nodes with 9 containers each, one row per node and container per second for 5,000 s
  *   (83 min): the overview reads 200 pairs; a node's 1 h window holds 3,600 host rows;
  * - long: 4 nodes with 1 container each for 125,000 s (35 h): a node's 24 h window holds 86,400
- *   host rows, which a chart shows one per step (sampled), not all.
+ *   host rows, which a chart shows as each step's maxima, visiting all of them; its `all` window
+ *   (125,000 rows, beyond PEAK_MAX_ROWS) one row per step (sampled).
  * Each query runs WARMUP times, then RUNS times; the table shows the median and the slowest, what
  * it returned, and the indexes EXPLAIN names for the query's last statement. The rings are dropped.
  *

@@ -37,7 +37,7 @@ export interface ChartSpec<Column extends string = string> {
 export interface PageConfig {
   readonly nodeCharts: readonly ChartSpec[];
   readonly containerCharts: readonly ChartSpec[];
-  /** Points a chart draws at most; /api/samples averages a longer window into this many. */
+  /** Points a chart draws at most; /api/samples gives a longer window as this many steps (their maxima). */
   readonly maxPoints: number;
   /** A writer is stale after this many of its intervals without a sample. */
   readonly staleIntervals: number;

@@ -163,7 +163,7 @@ export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): 
     setState('ready');
   };
 
-  /** Appends what arrived since the last row; averaged windows reload once per step instead. */
+  /** Appends what arrived since the last row; windows drawn in steps reload once per step instead. */
   const refresh = async (): Promise<void> => {
     const generation = state.generation;
     const data = await api.nodes();
