@@ -7,7 +7,8 @@
  * - fleet: 20 nodes with 9 containers each, one row per node and container per second for 5,000 s
  *   (83 min): the overview reads 200 pairs; a node's 1 h window holds 3,600 host rows;
  * - long: 4 nodes with 1 container each for 125,000 s (35 h): a node's 24 h window holds 86,400
- *   host rows, which a chart shows one per step (sampled), not all.
+ *   host rows, which a chart shows as each step's maxima, visiting all of them; its `all` window
+ *   (125,000 rows, beyond PEAK_MAX_ROWS) one row per step (sampled).
  * Each query runs WARMUP times, then RUNS times; the table shows the median and the slowest, what
  * it returned, and the indexes EXPLAIN names for the query's last statement. The rings are dropped.
  *
@@ -68,10 +69,18 @@ function capturing(db: SqlClient): {
   last: () => { text: string; params: readonly unknown[] };
 } {
   let last = { text: '', params: [] as readonly unknown[] };
-  const client = Object.create(db) as SqlClient;
-  client.query = (text, params, options) => {
-    last = { text, params: params ?? [] };
-    return db.query(text, params, options);
+  // A delegate, not Object.create(db): the clients keep their state in #private fields, which a
+  // method called on another object cannot read.
+  const client: SqlClient = {
+    backend: db.backend,
+    target: db.target,
+    concurrent: db.concurrent,
+    query: (text, params, options) => {
+      last = { text, params: params ?? [] };
+      return db.query(text, params, options);
+    },
+    transaction: (fn) => db.transaction(fn),
+    close: () => db.close(),
   };
   return { client, last: () => last };
 }

@@ -48,6 +48,8 @@ const NODE: readonly ChartDef[] = [
     id: 'cpu',
     title: 'CPU breakdown',
     stacked: true,
+    // The sum of the parts: busy time, iowait included (idle is what is left up to 100 %).
+    total: 'total busy',
     series: [
       s('cpu_user_pct', 'user'),
       s('cpu_nice_pct', 'nice'),
@@ -90,7 +92,13 @@ const NODE: readonly ChartDef[] = [
       s('net_tx_drops_s', 'tx drops'),
     ],
   },
-  { id: 'temperature', title: 'CPU temperature', series: [s('temperature_c', 'CPU')] },
+  {
+    id: 'temperature',
+    title: 'CPU temperature',
+    series: [s('temperature_c', 'CPU')],
+    // The agent finds neither hwmon nor a CPU thermal zone on VMs and many containers' hosts.
+    empty: 'No temperature sensor on this host',
+  },
 ];
 
 const CONTAINER: readonly ChartDef[] = [

@@ -6,7 +6,7 @@
 export { STALE_INTERVALS } from '../reads/staleness.js';
 export {
   type ChartMode,
-  MEAN_MAX_ROWS,
+  PEAK_MAX_ROWS,
   type WindowQuery,
   type WindowResult,
   type WindowRow,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_COLUMNS } from '../../src/columns.js';
 import { RingmonError } from '../../src/errors.js';
 import type { RingStore } from '../../src/store/ring/ring.js';
-import { type Dashboard, MEAN_MAX_ROWS, startDashboard } from '../../src/web/index.js';
+import { type Dashboard, PEAK_MAX_ROWS, startDashboard } from '../../src/web/index.js';
 import type { NodesResponse, SamplesResponse } from '../../src/web/server/api.js';
 import { type Backend, forEachBackend, uniqueTable } from '../store/backends.js';
 import { fillFleet } from './fleet.js';
@@ -18,6 +18,8 @@ const NOW = 1_800_000_000;
 const HOSTILE_NODE = 'ノード-ü "q" \\ <b>x</b>';
 const INJECTION = "'; DROP TABLE x; --";
 const TOKEN = 'test-token-0123456789abcdef';
+const SPIKE = 97.5;
+const SPIKE_AT = NOW - 1234;
 
 async function get(url: string, init: RequestInit = {}) {
   const res = await fetch(url, init);
@@ -79,11 +81,16 @@ forEachBackend('dashboard API', (backend: Backend) => {
       // Host rows under both master_flag values (the master moved): the read probes both.
       { node: 'gamma', end: NOW - 300, rows: 300 },
       { node: 'gamma', end: NOW, rows: 300, master: true },
-      // More rows than chart() averages: it shows the first row of each step instead.
+      // More rows than a chart draws: it shows each step's maxima, where one spike must survive.
       { node: 'delta', end: NOW, rows: 7_000 },
       { node: HOSTILE_NODE, end: NOW, rows: 50 },
       { node: HOSTILE_NODE, container: INJECTION, end: NOW, rows: 50 },
     ]);
+    // One second at 97.5 % user CPU, far above the fleet's waves (≤ 30 %).
+    await backend.sql(
+      `UPDATE "${table}" SET cpu_user_pct = $1 WHERE node_name = 'delta' AND sample_time = $2`,
+      [SPIKE, SPIKE_AT],
+    );
     dashboard = await startDashboard({ store, port: 0, now: () => NOW * 1000 + 2500 });
     base = dashboard.url;
   });
@@ -206,6 +213,7 @@ forEachBackend('dashboard API', (backend: Backend) => {
     expect(all.count).toBe(600);
 
     const fewer = (await api('api/samples?node=alpha&points=100&fields=load_1m')).json as SamplesResponse;
+    expect(fewer.mode).toBe('max');
     expect(fewer.step).toBe(Math.ceil(600 / 99));
     const buckets = await backend.sql<{ n: number }>(
       `SELECT count(DISTINCT sample_time / $1)::integer AS n FROM "${table}" WHERE node_name = 'alpha' AND node_flag`,
@@ -213,12 +221,39 @@ forEachBackend('dashboard API', (backend: Backend) => {
     );
     expect(fewer.count).toBe(buckets[0]?.n);
     expect(fewer.count).toBeLessThanOrEqual(100);
-    expect(Object.keys(fewer.rows[0] ?? {})).toEqual(['sample_time', 'samples', 'load_1m']);
+    expect(Object.keys(fewer.rows[0] ?? {})).toEqual([
+      'sample_time',
+      'samples',
+      'interval_seconds',
+      'load_1m',
+    ]);
+    expect(fewer.rows.every((r) => r.interval_seconds === 1)).toBe(true);
   });
 
-  it('samples the first row of each step when a window holds more rows than are worth averaging', async () => {
-    expect(MEAN_MAX_ROWS).toBeLessThan(7_000);
+  it("gives each step's maxima, so a one-second spike shows at its height", async () => {
+    expect(PEAK_MAX_ROWS).toBeGreaterThanOrEqual(86_400);
     const res = (await api('api/samples?node=delta&points=100&fields=cpu_user_pct')).json as SamplesResponse;
+    expect(res.mode).toBe('max');
+    expect(res.step).toBe(Math.ceil(7_000 / 99));
+    const maxima = await backend.sql<{ t: number | string; v: number; n: number }>(
+      `SELECT (sample_time / $1) * $1 AS t, max(cpu_user_pct)::float8 AS v, count(*)::integer AS n
+         FROM "${table}" WHERE node_name = 'delta' AND node_flag GROUP BY 1 ORDER BY 1`,
+      [res.step],
+    );
+    expect(res.rows.map((r) => [Number(r.sample_time), r.cpu_user_pct, r.samples])).toEqual(
+      maxima.map((m) => [Number(m.t), m.v, m.n]),
+    );
+    // The spike is one row of 71 in its step: an average would show it at ~1/71 of its height.
+    const peak = res.rows.find((r) => r.cpu_user_pct === SPIKE);
+    expect(peak?.sample_time).toBe(Math.floor(SPIKE_AT / (res.step ?? 1)) * (res.step ?? 1));
+    expect(res.rows.reduce((n, r) => n + Number(r.samples), 0)).toBe(7_000);
+
+    const rows = (await api(`api/samples?node=delta&points=100&since=${NOW - 99}`)).json as SamplesResponse;
+    expect([rows.mode, rows.step, rows.count]).toEqual(['rows', null, 100]);
+  });
+
+  it('samples the first row of each step when a window holds more rows than it may visit', async () => {
+    const res = await store.chart({ node: 'delta', fields: ['cpu_user_pct'] }, 100, 5_000);
     expect(res.mode).toBe('sample');
     expect(res.step).toBe(Math.ceil(7_000 / 99));
     const firsts = await backend.sql<{ t: number | string }>(
@@ -228,13 +263,8 @@ forEachBackend('dashboard API', (backend: Backend) => {
     );
     expect(res.rows.map((r) => r.sample_time)).toEqual(firsts.map((f) => Number(f.t)));
     expect(res.rows.every((r) => r.node_name === 'delta' && typeof r.id === 'number')).toBe(true);
-
-    const mean = (await api(`api/samples?node=delta&points=100&since=${NOW - 2_999}`))
-      .json as SamplesResponse;
-    expect(mean.mode).toBe('mean');
-    expect(mean.rows.reduce((n, r) => n + Number(r.samples), 0)).toBe(3_000);
-    const rows = (await api(`api/samples?node=delta&points=100&since=${NOW - 99}`)).json as SamplesResponse;
-    expect([rows.mode, rows.step, rows.count]).toEqual(['rows', null, 100]);
+    // With a budget the window fits in, the same read finds the peaks.
+    expect((await store.chart({ node: 'delta', fields: ['cpu_user_pct'] }, 100, 7_000)).mode).toBe('max');
   });
 
   it('returns only the fields asked for, besides the identity columns', async () => {

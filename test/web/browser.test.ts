@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { openSqlClient, type SqlClient } from '../../src/store/client/sql-client.js';
 import { RingStore } from '../../src/store/ring/ring.js';
+import type { Row } from '../../src/web/client/answers.js';
 import { type Dashboard, NODE_CHARTS, startDashboard } from '../../src/web/index.js';
 import { fillFleet } from './fleet.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, itWithChromium } from './tools.js';
@@ -21,6 +22,12 @@ const NOW = Math.floor(Date.now() / 1000);
 const HOSTILE = '<img src=x onerror="window.__pwned=1">ノード';
 const INJECTION = '"\'; DROP TABLE x; --';
 const MAX_POINTS = 1500;
+/** gappy's agent stopped for five minutes: its rows end here, and start again 300 s later. */
+const OUTAGE_FROM = NOW - 800;
+const OUTAGE_TO = NOW - 500;
+/** spiky's load_1m for one second, 24 h into its window; the fleet's waves stay below 2.5. */
+const SPIKE = 40;
+const SPIKE_AT = NOW - 50_000;
 
 /** The part of a browser canvas the test reads (the project compiles without the DOM library). */
 interface Canvas {
@@ -66,7 +73,7 @@ describe('the dashboard in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'ringmon-web-'));
     // The test reads the ring through a client of its own, which the store then uses (and closes).
     db = await openSqlClient(join(dir, 'pgdata'));
-    store = await RingStore.open({ db, tableName: 'ring', capacity: 30_000 });
+    store = await RingStore.open({ db, tableName: 'ring', capacity: 120_000 });
     await fillFleet(async (text, params) => (await db.query(text, params)).rows, store, [
       { node: 'alpha', end: NOW, rows: 7200, master: true },
       { node: 'alpha', container: 'web', end: NOW, rows: 7200 },
@@ -77,7 +84,18 @@ describe('the dashboard in Chromium', () => {
       // An agent whose clock jumped an hour ahead for one sample, then died: stale, and flagged.
       { node: 'gamma', end: NOW - 600, rows: 60, interval: 5 },
       { node: 'gamma', end: NOW + 3550, rows: 1, interval: 5 },
+      { node: 'gappy', end: OUTAGE_FROM, rows: 400 },
+      { node: 'gappy', end: NOW, rows: NOW - OUTAGE_TO + 1 },
+      { node: 'nosensor', end: NOW, rows: 300 },
+      // A day of a 1-second agent: a 24 h window of 86,400 rows, which a chart draws in steps.
+      { node: 'spiky', end: NOW, rows: 86_400 },
     ]);
+    // What the agent writes on a host without hwmon or a thermal zone: NULL.
+    await db.query(`UPDATE "${store.table}" SET temperature_c = NULL WHERE node_name = 'nosensor'`);
+    await db.query(
+      `UPDATE "${store.table}" SET load_1m = $1 WHERE node_name = 'spiky' AND sample_time = $2`,
+      [SPIKE, SPIKE_AT],
+    );
     // A fixed clock: ages and stale markers do not drift while the test runs.
     dashboard = await startDashboard({ store, port: 0, token: TOKEN, now: () => NOW * 1000 + 2000 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -117,6 +135,9 @@ describe('the dashboard in Chromium', () => {
         ['alpha', 'false', 'alpha'],
         ['beta', 'true', 'beta'],
         ['gamma', 'true', 'gamma'],
+        ['gappy', 'false', 'gappy'],
+        ['nosensor', 'false', 'nosensor'],
+        ['spiky', 'false', 'spiky'],
       ]);
       const containers = await page.$$eval('tr.container', (rows) =>
         rows.map((r) => [r.getAttribute('data-node'), r.getAttribute('data-container')]),
@@ -156,10 +177,10 @@ describe('the dashboard in Chromium', () => {
       await ready(page, '1h');
       expect(new URL(page.url()).searchParams.get('token')).toBe(TOKEN);
       expect(await page.locator('p.status').textContent()).toMatch(
-        /^Last sample 2 s ago \(.+\), every 1 s $/,
+        /^Last sample 2 s ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\), every 1 s $/,
       );
       const step = Math.ceil(3600 / (MAX_POINTS - 1));
-      expect(await page.getAttribute('body', 'data-mode')).toBe('mean');
+      expect(await page.getAttribute('body', 'data-mode')).toBe('max');
       expect(await page.getAttribute('body', 'data-step')).toBe(String(step));
       const hour = await rowsInWindow(NOW - 3599, step);
       expect(hour).toBeLessThanOrEqual(MAX_POINTS);
@@ -249,6 +270,191 @@ describe('the dashboard in Chromium', () => {
       // The page is ES modules: the entry's imports came from /assets/ too.
       expect(requests.some((u) => u.includes('/assets/series-page.js'))).toBe(true);
       expect(problems).toEqual([]);
+    },
+    120_000,
+  );
+
+  /**
+   * Counts the pixels of a chart's canvas inside its plotting area, in the column at `fx` (0 … 1
+   * of the x axis) or the band of rows from `fy0` to `fy1` (0 = top), that `match`es. Colours are
+   * read as drawn: a chart that draws a line across a gap, or clips a spike, fails these.
+   */
+  async function pixels(
+    p: Page,
+    chart: string,
+    area: { fx: number } | { fy0: number; fy1: number },
+    match: 'ink' | 'dark',
+  ): Promise<{ n: number; first: number[] | null }> {
+    return p.$eval(
+      `figure[data-chart="${chart}"]`,
+      (fig, [area, match]) => {
+        const canvas = fig.querySelector('canvas') as unknown as Canvas & {
+          getBoundingClientRect(): { left: number; top: number; width: number; height: number };
+        };
+        const over = (fig.querySelector('.u-over') as unknown as typeof canvas).getBoundingClientRect();
+        const box = canvas.getBoundingClientRect();
+        const scale = canvas.width / box.width;
+        const x0 = Math.round((over.left - box.left) * scale);
+        const y0 = Math.round((over.top - box.top) * scale);
+        const w = Math.round(over.width * scale);
+        const h = Math.round(over.height * scale);
+        const [x, y, cw, ch] =
+          'fx' in area
+            ? [x0 + Math.round(area.fx * (w - 1)), y0, 1, h]
+            : [x0, y0 + Math.round(area.fy0 * h), w, Math.max(1, Math.round((area.fy1 - area.fy0) * h))];
+        const { data } = canvas.getContext('2d').getImageData(x, y, cw, ch);
+        let n = 0;
+        let first: number[] | null = null;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b, a] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0, data[i + 3] ?? 0];
+          // ink: a series' colour (grid lines are a faint grey); dark: the total's near-black, opaque.
+          const hit =
+            match === 'ink'
+              ? a > 60 && Math.max(r, g, b) - Math.min(r, g, b) > 40
+              : a > 200 && Math.max(r, g, b) < 70;
+          if (a > 200 && first === null) first = [r, g, b, a];
+          if (hit) n++;
+        }
+        return { n, first };
+      },
+      [area, match] as const,
+    );
+  }
+
+  itWithChromium(
+    'tells the truth: gaps are breaks, spikes survive a day, empty charts say why, one time format, a phone fits',
+    async () => {
+      const base = dashboard.url;
+      const legend = (chart: string) =>
+        page.$$eval(`figure[data-chart="${chart}"] .u-legend .u-series`, (rows) =>
+          rows.map((r) => [
+            r.querySelector('.u-label')?.textContent,
+            r.querySelector('.u-value')?.textContent,
+          ]),
+        );
+
+      // An outage of five minutes in a 15-minute window: a break in every chart, not a line across.
+      await page.goto(`${base}node?name=gappy&window=15m&token=${TOKEN}`);
+      await ready(page, '15m');
+      expect(await page.getAttribute('body', 'data-mode')).toBe('rows');
+      const gaps = await page.$$eval('figure.chart', (figs) =>
+        figs.map((f) => [
+          f.getAttribute('data-chart'),
+          f.getAttribute('data-points'),
+          f.getAttribute('data-gaps'),
+        ]),
+      );
+      // Rows from NOW − 899 to the outage, and from its end to NOW.
+      const rows = OUTAGE_FROM - (NOW - 899) + 1 + (NOW - OUTAGE_TO + 1);
+      expect(gaps).toEqual(NODE_CHARTS.map((c) => [c.id, String(rows), '1']));
+      // The x axis runs from the window's first row to its last; the outage's middle is empty on
+      // the lines and on the stack, and the data beside it is drawn.
+      const at = (t: number) => (t - (NOW - 899)) / 899;
+      for (const chart of ['load', 'cpu', 'net']) {
+        expect((await pixels(page, chart, { fx: at((OUTAGE_FROM + OUTAGE_TO) / 2) }, 'ink')).n).toBe(0);
+        expect((await pixels(page, chart, { fx: at(NOW - 200) }, 'ink')).n).toBeGreaterThan(0);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-gap.png'), fullPage: true });
+
+      // The stacked CPU: a labelled total at its top, which is the sum of the parts; no part's
+      // outline is drawn there (guest nice, always 0, used to be the darkest line on top).
+      const cpu = await legend('cpu');
+      expect(cpu.map(([label]) => label)).toEqual([
+        'Time',
+        ...(NODE_CHARTS.find((c) => c.id === 'cpu')?.series.map((x) => x.label) ?? []),
+        'total busy',
+      ]);
+      const parts = cpu.slice(1, -1).reduce((sum, [, v]) => sum + Number.parseFloat(v ?? ''), 0);
+      expect(Number.parseFloat(cpu.at(-1)?.[1] ?? '')).toBeCloseTo(parts, 0);
+      for (const fx of [0.05, 0.5, 0.95]) {
+        const top = await pixels(page, 'cpu', { fx }, 'dark');
+        expect(top.n).toBeGreaterThan(0);
+        // The first opaque pixel from the top of the column is the total's near-black line.
+        expect(Math.max(...(top.first ?? [255, 255, 255]).slice(0, 3))).toBeLessThan(70);
+      }
+
+      // One time format: the legend, away from the cursor, gives the newest sample's time, as the
+      // header does, to the second.
+      const when = (await page.locator('p.status').textContent())?.match(/\((.+)\)/)?.[1];
+      expect(when).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      expect(cpu[0]).toEqual(['Time', when]);
+      expect((await legend('load'))[0]).toEqual(['Time', when]);
+
+      // A day of 86,400 one-second rows with one spike of one second: each step's maximum keeps it.
+      const spikeAnswer = page.waitForResponse((r) => r.url().includes('/api/samples'));
+      await page.goto(`${base}node?name=spiky&window=24h&token=${TOKEN}`);
+      await ready(page, '24h');
+      const answer = (await (await spikeAnswer).json()) as { mode: string; step: number; rows: Row[] };
+      expect(answer.mode).toBe('max');
+      expect(await page.getAttribute('body', 'data-step')).toBe(String(Math.ceil(86_400 / (MAX_POINTS - 1))));
+      expect(answer.rows.filter((r) => r.load_1m === SPIKE).map((r) => r.sample_time)).toEqual([
+        Math.floor(SPIKE_AT / answer.step) * answer.step,
+      ]);
+      expect(await page.getAttribute('figure[data-chart="load"]', 'data-max')).toBe(String(SPIKE));
+      // Drawn: the top tenth of the load chart (its axis ends just above the spike) has the line in it.
+      expect((await pixels(page, 'load', { fy0: 0, fy1: 0.1 }, 'ink')).n).toBeGreaterThan(0);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-spike.png'), fullPage: true });
+
+      // No temperature sensor: the chart says so instead of drawing empty axes; the others draw.
+      await page.goto(`${base}node?name=nosensor&window=15m&token=${TOKEN}`);
+      await ready(page, '15m');
+      const temperature = page.locator('figure[data-chart="temperature"]');
+      expect(await temperature.getAttribute('data-state')).toBe('empty');
+      expect(await temperature.locator('.note').textContent()).toBe('No temperature sensor on this host');
+      expect(await temperature.locator('canvas').count()).toBe(0);
+      expect(await page.locator('figure.chart[data-state="drawn"]').count()).toBe(NODE_CHARTS.length - 1);
+
+      // An unknown node or container: its message, no charts and no window buttons.
+      for (const path of ['node?name=nobody', 'container?node=alpha&name=nothing']) {
+        await page.goto(`${base}${path}&token=${TOKEN}`);
+        await ready(page);
+        expect(await page.locator('p.status').textContent()).toMatch(
+          /^No samples of (node nobody|container nothing on node alpha) in the ring/,
+        );
+        expect(await page.locator('figure.chart').filter({ visible: true }).count()).toBe(0);
+        expect(await page.locator('.windows').isVisible()).toBe(false);
+      }
+
+      // A 420-px phone: nothing wider than the screen, and the charts say "Loading…" until their
+      // data comes (the test holds the answer back until it has seen that).
+      const phone = await browser.newPage({ viewport: { width: 420, height: 900 } });
+      try {
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await phone.route('**/api/samples**', async (route) => {
+          await held;
+          await route.continue();
+        });
+        await phone.goto(`${base}node?name=alpha&token=${TOKEN}`);
+        await phone.waitForSelector('figure.chart .note:not([hidden])');
+        const notes = await phone.$$eval('figure.chart', (figs) =>
+          figs.map((f) => [f.getAttribute('data-state'), f.querySelector('.note')?.textContent]),
+        );
+        expect(notes).toEqual(NODE_CHARTS.map(() => ['loading', 'Loading…']));
+        release();
+        await ready(phone, '1h');
+        expect(await phone.locator('figure.chart[data-state="drawn"]').count()).toBe(NODE_CHARTS.length);
+        const width = () =>
+          phone.evaluate(
+            () =>
+              (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+                .documentElement.scrollWidth,
+          );
+        expect(await width()).toBeLessThanOrEqual(420);
+        await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-phone-node.png'), fullPage: true });
+        await phone.goto(`${base}?token=${TOKEN}`);
+        await ready(phone);
+        expect(await width()).toBeLessThanOrEqual(420);
+        await phone.goto(`${base}container?node=alpha&name=web&token=${TOKEN}`);
+        await ready(phone, '1h');
+        expect(await width()).toBeLessThanOrEqual(420);
+      } finally {
+        await phone.close();
+      }
+      // Chromium's advice about this test's own getImageData reads is not the page's problem.
+      expect(problems.filter((p) => !p.includes('willReadFrequently'))).toEqual([]);
     },
     120_000,
   );

@@ -170,8 +170,8 @@ export class RingReader {
   }
 
   /** At most `points` rows for a chart of the window (window.ts, chart(), says how it picks them). */
-  async chart(query: WindowQuery, points: number): Promise<WindowResult> {
-    return this.#window(() => this.#windows.chart(query, points));
+  async chart(query: WindowQuery, points: number, peakMaxRows?: number): Promise<WindowResult> {
+    return this.#window(() => this.#windows.chart(query, points, peakMaxRows));
   }
 
   async #window<T>(read: () => Promise<T>): Promise<T> {

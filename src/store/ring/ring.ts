@@ -271,12 +271,13 @@ export class RingStore {
   }
 
   /**
-   * At most `points` rows to chart a window: every row when it holds no more, else one per step,
-   * averaged or sampled, whichever costs a few thousand row visits at most (the dashboard's read).
+   * At most `points` rows to chart a window: every row when it holds no more, else one per step:
+   * each step's maxima when the window holds at most `peakMaxRows` rows (default PEAK_MAX_ROWS,
+   * window.ts), the first row of each step beyond (the dashboard's read).
    */
-  async chart(query: WindowQuery, points: number): Promise<WindowResult> {
+  async chart(query: WindowQuery, points: number, peakMaxRows?: number): Promise<WindowResult> {
     this.#assertOpen();
-    return this.#reader.chart(query, points);
+    return this.#reader.chart(query, points, peakMaxRows);
   }
 
   /** Capacity, fill, sizes, vacuum state and the newest sample of every node and container. */

@@ -12,8 +12,10 @@
  *
  * What a read costs is the heap rows it visits (a node's rows are spread over the whole table, about
  * one per page): ~4 µs each on the 1M-row benchmark ring. A raw read visits the rows it returns; an
- * average visits every row of its window; a sampled read visits one row per step, found by one index
- * probe per step, whatever the window holds. chart() picks the cheapest that shows the window well.
+ * average or a step maximum visits every row of its window; a sampled read visits one row per step,
+ * found by one index probe per step, whatever the window holds. chart() shows every row when it can,
+ * else each step's maxima, which keep a one-second spike in a day's window, and samples only beyond
+ * PEAK_MAX_ROWS, where finding the peaks would cost more than the page should wait.
  */
 import { COLUMNS, METRIC_COLUMNS, type MetricName } from '../../columns.js';
 import type { SqlQueryable } from '../client/sql-client.js';
@@ -33,10 +35,12 @@ export interface WindowQuery {
 export type WindowRow = Record<string, unknown>;
 
 /**
- * How chart() built its rows: `rows`, every row of the window; `mean`, averages over each step
- * (`samples` says over how many rows); `sample`, the first row of each step.
+ * How a window's rows were built: `rows`, every row of the window; `max`, each field's greatest
+ * value in each step (`samples` says over how many rows, `interval_seconds` is the longest
+ * interval among them); `mean`, averages over each step (windowAverages: the API's `step`);
+ * `sample`, the first row of each step.
  */
-export type ChartMode = 'rows' | 'mean' | 'sample';
+export type ChartMode = 'rows' | 'max' | 'mean' | 'sample';
 
 export interface WindowResult {
   mode: ChartMode;
@@ -46,8 +50,14 @@ export interface WindowResult {
   rows: WindowRow[];
 }
 
-/** Up to this many rows in a window, chart() averages them (≈ 25 ms on the benchmark ring); beyond, it samples. */
-export const MEAN_MAX_ROWS = 6_000;
+/**
+ * Up to this many rows in a window, chart() visits them all to give each step's maxima; beyond, it
+ * samples one row per step, which can miss a spike. It covers a day of a 1-second agent (86,400
+ * rows), the longest window but `all`: on the 1M-row benchmark ring that read takes ~0.3–0.5 s,
+ * over the 50 ms the other reads keep, chosen so because a chart that hides the spike it is looked
+ * at for is wrong, not slow (docs/dashboard.md, "Speed").
+ */
+export const PEAK_MAX_ROWS = 100_000;
 
 /** Below every epoch second a row can hold; `>=` it also excludes rows whose sample_time is NULL. */
 const NO_LOWER_BOUND = Number.MIN_SAFE_INTEGER;
@@ -157,10 +167,10 @@ export class WindowReader {
 
   /**
    * At most `points` rows for a chart: every row when the window holds no more; else steps of the
-   * shortest whole number of seconds that fits, averaged when the window holds at most
-   * MEAN_MAX_ROWS rows, sampled beyond. The cost stays within a few thousand row visits at any window.
+   * shortest whole number of seconds that fits, each step's maxima when the window holds at most
+   * `peakMaxRows` rows, its first row beyond. A window costs at most `peakMaxRows` row visits.
    */
-  async chart(query: WindowQuery, points: number): Promise<WindowResult> {
+  async chart(query: WindowQuery, points: number, peakMaxRows = PEAK_MAX_ROWS): Promise<WindowResult> {
     const bounds = await this.bounds(query);
     if (bounds === null) return { mode: 'rows', step: null, rows: [] };
     const span = bounds.newest - bounds.oldest + 1;
@@ -173,8 +183,8 @@ export class WindowReader {
     // Steps are aligned to multiples of `step`, so a span of n steps can touch n + 1 of them.
     const step = Math.max(1, Math.ceil(span / Math.max(1, points - 1)));
     const window = { ...query, since: bounds.oldest };
-    if (expected <= MEAN_MAX_ROWS) {
-      return { mode: 'mean', step, rows: await this.#mean(window, step, points, bounds.ranges) };
+    if (expected <= peakMaxRows) {
+      return { mode: 'max', step, rows: await this.#max(window, step, points, bounds.ranges) };
     }
     return { mode: 'sample', step, rows: await this.#sampled(window, step, bounds.newest, bounds.ranges) };
   }
@@ -240,6 +250,40 @@ export class WindowReader {
     const res = await this.#db.query<WindowRow>(
       `SELECT (sample_time / ${s}) * ${s} AS sample_time, count(*)::integer AS samples,
               ${names.map((n) => `avg(${n})::float8 AS ${n}`).join(', ')}
+         FROM (${union}) w GROUP BY 1 ORDER BY 1 DESC LIMIT ${lim}`,
+      p.values,
+    );
+    return res.rows.reverse();
+  }
+
+  /**
+   * Each field's greatest value in each step of `step` seconds, the newest `limit` steps, oldest
+   * first: a spike of one row shows at its height whatever the step. The rows are read in whatever
+   * order the planner likes (a bitmap scan of the chosen range visits each heap page once, where
+   * index order revisits them): grouping needs no order, and bounds() has already dropped the
+   * ranges without rows, for which the planner would otherwise walk another index (byCompositeIndex).
+   */
+  async #max(
+    query: WindowQuery,
+    step: number,
+    limit: number,
+    ranges: readonly number[],
+  ): Promise<WindowRow[]> {
+    const p = new Params();
+    const names = (query.fields ?? METRIC_NAMES).map(quoteIdent);
+    const filter = this.#filter(query, p, ranges);
+    const s = p.bind(step);
+    const lim = p.bind(limit);
+    const union = filter.conditions
+      .map(
+        (c) =>
+          `(SELECT ${['"sample_time"', '"interval_seconds"', ...names].join(', ')} FROM ${this.#table} WHERE ${c})`,
+      )
+      .join(' UNION ALL ');
+    const res = await this.#db.query<WindowRow>(
+      `SELECT (sample_time / ${s}) * ${s} AS sample_time, count(*)::integer AS samples,
+              max(interval_seconds)::integer AS interval_seconds,
+              ${names.map((n) => `max(${n})::float8 AS ${n}`).join(', ')}
          FROM (${union}) w GROUP BY 1 ORDER BY 1 DESC LIMIT ${lim}`,
       p.values,
     );

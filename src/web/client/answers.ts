@@ -47,7 +47,7 @@ export interface NodesAnswer {
 /** GET /api/samples. */
 export interface SamplesAnswer {
   readonly mode: string;
-  /** Seconds per point when the rows are averaged or sampled; null: the rows as stored. */
+  /** Seconds per point when the rows are steps (maxima, means or samples); null: the rows as stored. */
   readonly step: number | null;
   readonly rows: readonly Row[];
 }

@@ -21,6 +21,13 @@ export interface ChartSpec<Column extends string = string> {
   readonly title: string;
   /** CPU parts are shares of one whole: stacked, they show where the busy time went. */
   readonly stacked?: boolean;
+  /**
+   * A stacked chart's line at the top of the stack, labelled so: the sum of its parts. Without
+   * it, the top of the stack would be the last part's outline, read as a total it is not.
+   */
+  readonly total?: string;
+  /** What the chart says instead of empty axes when the window has no value for it. */
+  readonly empty?: string;
   /** The unit all its series share (columns.ts). */
   readonly unit: string;
   readonly series: readonly SeriesSpec<Column>[];
@@ -30,7 +37,7 @@ export interface ChartSpec<Column extends string = string> {
 export interface PageConfig {
   readonly nodeCharts: readonly ChartSpec[];
   readonly containerCharts: readonly ChartSpec[];
-  /** Points a chart draws at most; /api/samples averages a longer window into this many. */
+  /** Points a chart draws at most; /api/samples gives a longer window as this many steps (their maxima). */
   readonly maxPoints: number;
   /** A writer is stale after this many of its intervals without a sample. */
   readonly staleIntervals: number;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatNumber, formatPair, formatSpan, formatWhen, MISSING } from './format.js';
+import {
+  formatAgo,
+  formatAxisTime,
+  formatNumber,
+  formatPair,
+  formatSpan,
+  formatTick,
+  formatWhen,
+  MISSING,
+  valueRange,
+} from './format.js';
 
 describe('formatNumber', () => {
   it('keeps about three significant digits', () => {
@@ -52,9 +62,45 @@ describe('formatSpan', () => {
 });
 
 describe('formatWhen', () => {
-  it('gives a date in the local zone, and a dash for none', () => {
-    // 2027-01-15T08:00:00Z: the same year in every time zone.
-    expect(formatWhen(1_800_000_000)).toContain('2027');
+  it('gives the local time to the second, date first, and a dash for none', () => {
+    const local = new Date(2027, 0, 5, 9, 3, 7).getTime() / 1000;
+    expect(formatWhen(local)).toBe('2027-01-05 09:03:07');
+    expect(formatWhen(new Date(2027, 11, 31, 23, 59, 59).getTime() / 1000)).toBe('2027-12-31 23:59:59');
     expect(formatWhen(null)).toBe(MISSING);
+    expect(formatWhen(Number.NaN)).toBe(MISSING);
+  });
+});
+
+describe('formatAxisTime', () => {
+  it('shows the part of the time that changes between ticks, in the same format', () => {
+    const t = new Date(2027, 0, 5, 9, 3, 7).getTime() / 1000;
+    expect(formatAxisTime(t, 10)).toBe('09:03:07');
+    expect(formatAxisTime(t, 60)).toBe('09:03');
+    expect(formatAxisTime(t, 3600)).toBe('09:03');
+    expect(formatAxisTime(t, 86_400)).toBe('2027-01-05');
+    // Each label is a piece of the full time the legend and the header print.
+    expect(formatWhen(t)).toContain(formatAxisTime(t, 10));
+  });
+});
+
+describe('formatTick', () => {
+  it('gives as many decimals as the tick increment needs', () => {
+    expect([0, 50, 100].map((v) => formatTick(v, 50))).toEqual(['0', '50', '100']);
+    expect([0, 0.25, 0.5].map((v) => formatTick(v, 0.25))).toEqual(['0.00', '0.25', '0.50']);
+    expect([0, 0.2, 0.4].map((v) => formatTick(v, 0.2))).toEqual(['0.0', '0.2', '0.4']);
+    expect(formatTick(16000, 2000)).toBe('16000');
+    expect(formatTick(-0, 1)).toBe('0');
+    // Floating-point increments (0.1 + 0.2) do not grow decimals.
+    expect(formatTick(0.30000000000000004, 0.1)).toBe('0.3');
+  });
+});
+
+describe('valueRange', () => {
+  it('starts at 0 and ends a little above the highest value', () => {
+    expect(valueRange(40, 60)).toEqual([0, 63]);
+    expect(valueRange(-10, 30)).toEqual([-10, 32]);
+    expect(valueRange(-10, -5)).toEqual([-10, 0.5]);
+    expect(valueRange(0, 0)).toEqual([0, 1]);
+    expect(valueRange(null, null)).toEqual([0, 1]);
   });
 });

@@ -42,9 +42,54 @@ export function formatSpan(seconds: number): string {
   return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
 }
 
-/** Epoch seconds in the browser's own locale and time zone. */
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Epoch seconds as the pages print a time everywhere (header, tooltips, legends): `2027-01-15
+ * 09:00:00`, to the second because samples are, in the browser's own time zone, 24-hour. One
+ * format that sorts as it reads, whatever the browser's locale would make of it.
+ */
 export function formatWhen(epochSeconds: number | null | undefined): string {
-  return epochSeconds === null || epochSeconds === undefined
-    ? MISSING
-    : new Date(epochSeconds * 1000).toLocaleString();
+  if (epochSeconds === null || epochSeconds === undefined || !Number.isFinite(epochSeconds)) return MISSING;
+  const d = new Date(epochSeconds * 1000);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${clock(d, true)}`;
+}
+
+function clock(d: Date, seconds: boolean): string {
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return seconds ? `${hm}:${pad2(d.getSeconds())}` : hm;
+}
+
+/**
+ * A time-axis label, the part of {@link formatWhen} that changes from tick to tick `incr` seconds
+ * apart: `09:00:05` when ticks are seconds apart, `09:05` when minutes or hours, `2027-01-15` when days.
+ */
+export function formatAxisTime(epochSeconds: number, incr: number): string {
+  const d = new Date(epochSeconds * 1000);
+  if (incr < 60) return clock(d, true);
+  if (incr < 86_400) return clock(d, false);
+  return formatWhen(epochSeconds).slice(0, 10);
+}
+
+/**
+ * A value-axis label for ticks `incr` apart: as many decimals as the increment has and no more, so
+ * that ticks 50 apart read `0`, `50`, `100` (not `0.00`), and 0.25 apart `0.25`, `0.50`.
+ */
+export function formatTick(value: number, incr: number): string {
+  let decimals = 0;
+  while (decimals < 4 && Math.abs(Math.round(incr * 10 ** decimals) - incr * 10 ** decimals) > 1e-6)
+    decimals++;
+  // -0 (a tick computed as 0 × -1) prints as 0.
+  return (Math.abs(value) < 1e-12 ? 0 : value).toFixed(decimals);
+}
+
+/**
+ * The value axis of a chart: from 0 (or below, for values below it), up to a little above the
+ * highest value, so that a small wobble is not drawn across the whole height; [0, 1] with no values.
+ */
+export function valueRange(min: number | null, max: number | null): [number, number] {
+  const lo = Math.min(0, min ?? 0);
+  const hi = Math.max(0, max ?? 0);
+  if (hi === lo) return [lo, lo + 1];
+  return [lo, hi + (hi - lo) * 0.05];
 }

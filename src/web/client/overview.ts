@@ -21,7 +21,12 @@ export async function overview(ctx: PageContext): Promise<void> {
   document.title = 'ringmon';
   const summary = h('p', { class: 'summary' });
   const table = h('table', { class: 'overview' });
-  ctx.app.replaceChildren(h('h1', { text: 'Nodes and containers' }), summary, table);
+  // The table scrolls inside its box on a narrow screen rather than widening the page.
+  ctx.app.replaceChildren(
+    h('h1', { text: 'Nodes and containers' }),
+    summary,
+    h('div', { class: 'scroll' }, table),
+  );
   const refresh = async (): Promise<number> => {
     const data = await ctx.api.nodes();
     showError(null);

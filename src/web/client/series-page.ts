@@ -62,6 +62,7 @@ export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): 
         spec.title,
         spec.unit ? h('span', { class: 'unit', text: ` (${spec.unit})` }) : null,
       ),
+      h('p', { class: 'note' }),
       h('div', { class: 'plot' }),
     );
     grid.append(figure);
@@ -84,8 +85,16 @@ export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): 
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const renderStatus = (data: NodesAnswer, entry: WriterEntry | null): void => {
+    // A name the ring does not know (a typo, a writer long overwritten): the message alone, not a
+    // page of empty charts that look like a machine doing nothing.
+    picker.hidden = !entry;
+    grid.hidden = !entry;
     if (!entry) {
-      status.replaceChildren(`No samples of this ${kind} in the ring.`);
+      const what = container ? `container ${container} on node ${node}` : `node ${node}`;
+      status.replaceChildren(
+        `No samples of ${what} in the ring: it has not written to this ring, or its rows have been overwritten.`,
+      );
+      if (kind === 'node') sub.replaceChildren();
       return;
     }
     const badge = staleBadge(entry, config.staleIntervals);
@@ -123,6 +132,7 @@ export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): 
 
   const draw = (): void => {
     for (const c of charts) c.render(state.columns, state.step);
+    for (const f of grid.querySelectorAll<HTMLElement>('figure.chart')) f.removeAttribute('aria-busy');
     const xs = state.columns.sample_time;
     document.body.dataset.newest = xs.length ? String(xs[xs.length - 1]) : '';
   };
@@ -133,7 +143,10 @@ export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): 
     const data = await api.nodes();
     const entry = findEntry(data, node, container);
     const newest = entry ? Number(entry.latest.sample_time) : null;
-    const res = await api.samples(params(windowStart(win, newest)));
+    for (const f of grid.querySelectorAll<HTMLElement>('figure.chart')) f.setAttribute('aria-busy', 'true');
+    const res = entry
+      ? await api.samples(params(windowStart(win, newest)))
+      : { mode: 'rows', step: null, rows: [] };
     if (generation !== state.generation) return;
     state.entry = entry;
     state.newest = newest;
@@ -150,7 +163,7 @@ export async function seriesPage(ctx: PageContext, kind: 'node' | 'container'): 
     setState('ready');
   };
 
-  /** Appends what arrived since the last row; averaged windows reload once per step instead. */
+  /** Appends what arrived since the last row; windows drawn in steps reload once per step instead. */
   const refresh = async (): Promise<void> => {
     const generation = state.generation;
     const data = await api.nodes();

@@ -105,9 +105,13 @@ export interface SamplesResponse {
   node: string | null;
   container: string | null;
   since: number | null;
-  /** `rows`: the ring's rows; `mean`: averages over each step; `sample`: the first row of each step. */
+  /**
+   * `rows`: the ring's rows; `max`: each field's greatest value in each step (with `points`);
+   * `mean`: averages over each step (with `step`); `sample`: the first row of each step (with
+   * `points`, for a window too long to find the peaks of).
+   */
   mode: ChartMode;
-  /** Seconds per row in modes `mean` and `sample` (steps start at multiples of it); null otherwise. */
+  /** Seconds per row in modes `max`, `mean` and `sample` (steps start at multiples of it); null otherwise. */
   step: number | null;
   count: number;
   rows: WindowRow[];
@@ -118,7 +122,8 @@ export interface SamplesResponse {
  * node; `container` alone: that container name on every node; neither: every row. Rows come oldest
  * first: the newest `limit` (default 1,000) rows at or after `since`; with `step`, the newest `limit`
  * averages over that many seconds instead; with `points` (what the charts ask), at most that many:
- * every row when the window holds no more, else one per step (the store's window reads, store/ring/window.ts).
+ * every row when the window holds no more, else one per step, its maxima (the store's window reads,
+ * store/ring/window.ts).
  */
 export async function samples(
   store: Pick<RingStore, 'chart' | 'windowAverages' | 'windowRows'>,

@@ -13,7 +13,7 @@ import { STALE_INTERVALS } from '../../reads/staleness.js';
 import { CONTAINER_CHARTS, NODE_CHARTS } from '../charts.js';
 import { CONFIG_ELEMENT_ID, type PageConfig } from '../client/config.js';
 
-/** Points a chart draws at most; a window holding more rows is averaged into this many steps. */
+/** Points a chart draws at most; a window holding more rows is shown as this many steps (their maxima). */
 export const MAX_CHART_POINTS = 1_500;
 
 /**
