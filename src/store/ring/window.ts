@@ -129,7 +129,7 @@ export class WindowReader {
     if (bounds === null) return [];
     const first = (Math.floor(bounds.newest / step) - limit + 1) * step;
     const since = Math.max(query.since ?? NO_LOWER_BOUND, first);
-    return this.#mean({ ...query, since }, step, limit, bounds.ranges);
+    return this.#steps('mean', { ...query, since }, step, limit, bounds.ranges);
   }
 
   /**
@@ -184,7 +184,7 @@ export class WindowReader {
     const step = Math.max(1, Math.ceil(span / Math.max(1, points - 1)));
     const window = { ...query, since: bounds.oldest };
     if (expected <= peakMaxRows) {
-      return { mode: 'max', step, rows: await this.#max(window, step, points, bounds.ranges) };
+      return { mode: 'max', step, rows: await this.#steps('max', window, step, points, bounds.ranges) };
     }
     return { mode: 'sample', step, rows: await this.#sampled(window, step, bounds.newest, bounds.ranges) };
   }
@@ -229,41 +229,19 @@ export class WindowReader {
     return res.rows;
   }
 
-  async #mean(
-    query: WindowQuery,
-    step: number,
-    limit: number,
-    ranges: readonly number[],
-  ): Promise<WindowRow[]> {
-    const p = new Params();
-    const names = (query.fields ?? METRIC_NAMES).map(quoteIdent);
-    const filter = this.#filter(query, p, ranges);
-    const s = p.bind(step);
-    const lim = p.bind(limit);
-    // Ordered like the raw reads so that each branch walks its own index range (see byCompositeIndex).
-    const union = filter.conditions
-      .map(
-        (c) =>
-          `(SELECT ${['"sample_time"', ...names].join(', ')} FROM ${this.#table} WHERE ${c} ORDER BY ${filter.order('DESC')})`,
-      )
-      .join(' UNION ALL ');
-    const res = await this.#db.query<WindowRow>(
-      `SELECT (sample_time / ${s}) * ${s} AS sample_time, count(*)::integer AS samples,
-              ${names.map((n) => `avg(${n})::float8 AS ${n}`).join(', ')}
-         FROM (${union}) w GROUP BY 1 ORDER BY 1 DESC LIMIT ${lim}`,
-      p.values,
-    );
-    return res.rows.reverse();
-  }
-
   /**
-   * Each field's greatest value in each step of `step` seconds, the newest `limit` steps, oldest
-   * first: a spike of one row shows at its height whatever the step. The rows are read in whatever
-   * order the planner likes (a bitmap scan of the chosen range visits each heap page once, where
-   * index order revisits them): grouping needs no order, and bounds() has already dropped the
-   * ranges without rows, for which the planner would otherwise walk another index (byCompositeIndex).
+   * One row per step of `step` seconds (aligned to multiples of it), the newest `limit` steps,
+   * oldest first, with `samples` (the rows in the step) and each field aggregated:
+   * - `mean`: its average. The branches are ordered like the raw reads, so that each walks its own
+   *   index range (see byCompositeIndex).
+   * - `max`: its greatest value, and the step's largest interval_seconds: a spike of one row shows
+   *   at its height whatever the step. The rows are read in whatever order the planner likes (a
+   *   bitmap scan of the chosen range visits each heap page once, where index order revisits
+   *   them): grouping needs no order, and bounds() has already dropped the ranges without rows,
+   *   for which the planner would otherwise walk another index (byCompositeIndex).
    */
-  async #max(
+  async #steps(
+    kind: 'mean' | 'max',
     query: WindowQuery,
     step: number,
     limit: number,
@@ -274,16 +252,18 @@ export class WindowReader {
     const filter = this.#filter(query, p, ranges);
     const s = p.bind(step);
     const lim = p.bind(limit);
+    const columns = ['"sample_time"', ...(kind === 'max' ? ['"interval_seconds"'] : []), ...names].join(', ');
+    const order = kind === 'mean' ? ` ORDER BY ${filter.order('DESC')}` : '';
     const union = filter.conditions
-      .map(
-        (c) =>
-          `(SELECT ${['"sample_time"', '"interval_seconds"', ...names].join(', ')} FROM ${this.#table} WHERE ${c})`,
-      )
+      .map((c) => `(SELECT ${columns} FROM ${this.#table} WHERE ${c}${order})`)
       .join(' UNION ALL ');
+    const aggregates = [
+      ...(kind === 'max' ? ['max(interval_seconds)::integer AS interval_seconds'] : []),
+      ...names.map((n) => `${kind === 'mean' ? 'avg' : 'max'}(${n})::float8 AS ${n}`),
+    ];
     const res = await this.#db.query<WindowRow>(
       `SELECT (sample_time / ${s}) * ${s} AS sample_time, count(*)::integer AS samples,
-              max(interval_seconds)::integer AS interval_seconds,
-              ${names.map((n) => `max(${n})::float8 AS ${n}`).join(', ')}
+              ${aggregates.join(', ')}
          FROM (${union}) w GROUP BY 1 ORDER BY 1 DESC LIMIT ${lim}`,
       p.values,
     );
