@@ -17,6 +17,7 @@ import {
   describe,
   type Endpoint,
   endpointOf,
+  inTransaction,
   Mutex,
   PgQueryable,
   translate,
@@ -71,19 +72,7 @@ class FailoverSqlClient implements SqlClient {
   }
 
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    return this.#mutex.run(() =>
-      this.#run(async (tx) => {
-        await tx.query('BEGIN');
-        try {
-          const result = await fn(tx);
-          await tx.query('COMMIT');
-          return result;
-        } catch (err) {
-          await tx.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        }
-      }),
-    );
+    return this.#mutex.run(() => this.#run((tx) => inTransaction(tx, fn)));
   }
 
   async close(): Promise<void> {

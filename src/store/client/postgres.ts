@@ -230,6 +230,22 @@ class PgPoolSqlClient implements SqlClient {
 }
 
 /**
+ * `fn` inside BEGIN … COMMIT on a connection that runs nothing else meanwhile (the caller holds
+ * it), ROLLBACK when it throws.
+ */
+export async function inTransaction<T>(tx: SqlQueryable, fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+  await tx.query('BEGIN');
+  try {
+    const result = await fn(tx);
+    await tx.query('COMMIT');
+    return result;
+  } catch (err) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
  * One connection serves one statement at a time, and a transaction must not let another caller's
  * statement slip in between its BEGIN and COMMIT; this queue keeps them apart.
  */
@@ -268,18 +284,7 @@ class PgSingleSqlClient implements SqlClient {
   }
 
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    return this.#mutex.run(async () => {
-      const tx = this.#queryable;
-      await tx.query('BEGIN');
-      try {
-        const result = await fn(tx);
-        await tx.query('COMMIT');
-        return result;
-      } catch (err) {
-        await tx.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.#mutex.run(() => inTransaction(this.#queryable, fn));
   }
 
   async close(): Promise<void> {
