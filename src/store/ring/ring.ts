@@ -104,22 +104,23 @@ export class RingStore {
     const db = await openSqlClient(options.db, options.connection);
     const names = ringNames(wanted.table);
     try {
-      const standby = await isStandby(db).catch((err) => {
-        throw databaseError({ what: 'opening the ring', job: 'read' }, wanted.table, err);
-      });
-      const readOnly = standby || options.readOnly === true;
-      const schema = await db
-        .transaction((tx) =>
+      // Everything opening reads (the server's role, the schema, the layout) fails as one action,
+      // worded once: a missing grant at any step names the grant.
+      const { standby, readOnly, schema, layout } = await (async () => {
+        const standby = await isStandby(db);
+        const readOnly = standby || options.readOnly === true;
+        const schema = await db.transaction((tx) =>
           ensureSchema(tx, names, {
             capacity: wanted.capacity,
             unlogged: options.unlogged,
             create: options.create,
             readOnly,
           }),
-        )
-        .catch((err) => {
-          throw databaseError({ what: 'opening the ring', job: 'read' }, wanted.table, err);
-        });
+        );
+        return { standby, readOnly, schema, layout: await readLayout(db, names) };
+      })().catch((err) => {
+        throw databaseError({ what: 'opening the ring', job: 'read' }, wanted.table, err);
+      });
       const ctx: RingContext = {
         db,
         names,
@@ -131,7 +132,7 @@ export class RingStore {
         useNullForEmpty: options.useNullForEmpty ?? true,
         now: options.now ?? Date.now,
         warn: options.onWarning ?? (() => {}),
-        layout: await readLayout(db, names),
+        layout,
       };
       const opened = schema.created ? 'created' : schema.adopted ? 'adopted' : 'existing';
       const store = new RingStore(ctx, opened, wanted.vacuumEvery);
