@@ -6,7 +6,7 @@ import { RingSink } from '../agent/ring-sink.js';
 import type { Settings, SettingsFlags } from '../config/settings.js';
 import { RingmonError } from '../errors.js';
 import { createLog } from '../log.js';
-import { isPassing } from '../store/errors.js';
+import { isPassing, RingStoreError } from '../store/errors.js';
 import type { RingStore } from '../store/ring/ring.js';
 import type { Dashboard } from '../web/index.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
@@ -120,13 +120,25 @@ export async function runAgent(settings: Settings, web?: DashboardSettings): Pro
   let dashboard: Dashboard | undefined;
   /** The process whose embedded store the ring was last opened in (a takeover is logged). */
   let embeddedOwner: number | null = null;
-  const open = () =>
-    openRing(settings, {
+  const open = async () => {
+    const opening = await openRing(settings, {
       serve: true,
       applyCapacity: settings.master,
       create: true,
       onWarning: (message) => log.warn(message),
     });
+    // A hot standby answers but takes no writes: until it is promoted, or the host list reaches a
+    // primary, that is an outage like any other (the agent buffers and tries again).
+    if (opening.store.standby) {
+      const target = opening.store.backend.target;
+      await opening.close();
+      throw new RingStoreError(
+        'standby',
+        `${target} is a hot standby, which takes no writes: the agent buffers until it is promoted or a primary answers (name every server, with target_session_attrs=read-write)`,
+      );
+    }
+    return opening;
+  };
   /** What the agent does once it has the ring, at start or when the database first answers. */
   const opened = async (opening: OpenedRing): Promise<RingStore> => {
     const before = embeddedOwner;

@@ -27,6 +27,13 @@ export type RingStoreErrorCode =
   | 'no-share'
   /** The ring's table does not exist, and the store was asked not to create it (create: false). */
   | 'no-ring'
+  /** The store was opened read-only (RingStoreOptions.readOnly) and was asked to change the ring. */
+  | 'read-only'
+  /**
+   * The store's server is a hot standby, which takes no writes, DDL or VACUUM: it passes when the
+   * standby is promoted or a primary is reached instead.
+   */
+  | 'standby'
   /** The store was closed. */
   | 'closed'
   /** Any other error the database reported. */
@@ -94,7 +101,7 @@ const PASSING_SQLSTATES = new Set(['25006', '40001', '40P01', '53100', '53200', 
  */
 export function isPassing(err: unknown): boolean {
   if (!(err instanceof RingStoreError)) return false;
-  if (err.code === 'connect' || err.code === 'connection-lost' || err.code === 'no-share') return true;
+  if (['connect', 'connection-lost', 'no-share', 'standby'].includes(err.code)) return true;
   if (err.code !== 'database') return false;
   const code = asDriverError(err.cause).code;
   return (

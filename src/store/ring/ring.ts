@@ -109,14 +109,30 @@ export class RingStore {
       const { standby, readOnly, schema, layout } = await (async () => {
         const standby = await isStandby(db);
         const readOnly = standby || options.readOnly === true;
-        const schema = await db.transaction((tx) =>
-          ensureSchema(tx, names, {
-            capacity: wanted.capacity,
-            unlogged: options.unlogged,
-            create: options.create,
-            readOnly,
-          }),
-        );
+        const schema = await db
+          .transaction((tx) =>
+            ensureSchema(tx, names, {
+              capacity: wanted.capacity,
+              unlogged: options.unlogged,
+              create: options.create,
+              readOnly,
+            }),
+          )
+          .catch((err) => {
+            // Asked to create a ring a standby cannot create: the primary can, once it is reached.
+            if (
+              standby &&
+              options.create !== false &&
+              err instanceof RingStoreError &&
+              err.code === 'no-ring'
+            )
+              throw new RingStoreError(
+                'standby',
+                `no ring table ${wanted.table} on ${db.target}, a hot standby, which cannot create one; open the ring on the primary (several hosts with target_session_attrs=read-write find it)`,
+                { cause: err },
+              );
+            throw err;
+          });
         return { standby, readOnly, schema, layout: await readLayout(db, names) };
       })().catch((err) => {
         throw databaseError({ what: 'opening the ring', job: 'read' }, wanted.table, err);
@@ -177,6 +193,11 @@ export class RingStore {
     return this.#ctx.readOnly;
   }
 
+  /** Whether the server was a hot standby (pg_is_in_recovery()) when the ring was opened. */
+  get standby(): boolean {
+    return this.#ctx.standby;
+  }
+
   /** Where the ring lives: `postgres` or `pglite`, and the server or directory (no password). */
   get backend(): Pick<SqlClient, 'backend' | 'target'> {
     return { backend: this.#ctx.db.backend, target: this.#ctx.db.target };
@@ -189,6 +210,7 @@ export class RingStore {
    */
   async write(rows: readonly SampleInput[]): Promise<WriteResult> {
     this.#assertOpen();
+    this.#assertWritable('write to');
     return this.#writer.write(rows);
   }
 
@@ -201,6 +223,7 @@ export class RingStore {
    */
   async setCapacity(n: number, options: SetCapacityOptions = {}): Promise<ResizeResult> {
     this.#assertOpen();
+    this.#assertWritable('resize');
     const capacity = validateCapacity(n);
     const nodeShare =
       options.nodeShare === undefined ? this.nodeShare : (validateNodeShare(options.nodeShare) ?? null);
@@ -213,6 +236,7 @@ export class RingStore {
    */
   async cleanupOldSamples(keepHours: number): Promise<number> {
     this.#assertOpen();
+    this.#assertWritable('clean up');
     return cleanupOldSamples(this.#ctx, keepHours);
   }
 
@@ -295,6 +319,7 @@ export class RingStore {
    */
   async vacuum(options: VacuumOptions = {}): Promise<void> {
     this.#assertOpen();
+    this.#assertWritable('vacuum');
     return this.#maintenance.vacuum(options);
   }
 
@@ -304,6 +329,7 @@ export class RingStore {
    */
   async refreshPairs(): Promise<void> {
     this.#assertOpen();
+    this.#assertWritable('refresh the pair list of');
     return this.#maintenance.refreshPairs();
   }
 
@@ -322,6 +348,25 @@ export class RingStore {
 
   #assertOpen(): void {
     if (this.#closed) throw new RingStoreError('closed', `the ring store for ${this.table} is closed`);
+  }
+
+  /**
+   * Refuses a change before any SQL is sent: a store opened to read must not write by accident, and
+   * on a hot standby the server would refuse it anyway, with a message that does not say where to go.
+   */
+  #assertWritable(verb: string): void {
+    if (this.#ctx.standby) {
+      throw new RingStoreError(
+        'standby',
+        `cannot ${verb} ring ${this.table}: ${this.#ctx.db.target} is a hot standby, which takes no writes; open the ring on the primary (several hosts with target_session_attrs=read-write find it)`,
+      );
+    }
+    if (this.#ctx.readOnly) {
+      throw new RingStoreError(
+        'read-only',
+        `cannot ${verb} ring ${this.table}: the store was opened read-only; open it without readOnly to change the ring`,
+      );
+    }
   }
 }
 

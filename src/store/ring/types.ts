@@ -38,8 +38,10 @@ export interface RingStoreOptions {
   create?: boolean;
   /**
    * Open the ring only to read it: nothing is created, mended or maintained (no DDL, no metadata
-   * repair, no pair-list refresh), and writes fail. What `recent`, `status` and `serve` use. A hot
-   * standby (pg_is_in_recovery()) is always opened so, whatever this says.
+   * repair, no pair-list refresh), and write, setCapacity, cleanupOldSamples, vacuum and
+   * refreshPairs fail with code 'read-only' before sending anything. What `recent`, `status` and
+   * `serve` use. A hot standby (pg_is_in_recovery()) is always opened so, whatever this says, and
+   * those methods fail there with code 'standby' (a passing failure: the standby may be promoted).
    */
   readOnly?: boolean;
   /** Metric columns a row leaves out are stored as NULL (default) or, when false, as 0. */
