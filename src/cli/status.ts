@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
 import { formatEpoch, formatFields, textTable } from '../format/text.js';
 import { formatSpan, historyLines, ringHistory } from '../reads/history.js';
-import { isStaleStandby, replicationLines } from '../reads/replication.js';
+import { replicationLines, replicationTrouble } from '../reads/replication.js';
 import { STALE_INTERVALS, sampleAge } from '../reads/staleness.js';
 import type { AheadOfClock, LatestSample, RingState } from '../store/ring/ring.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
@@ -93,7 +93,7 @@ export function registerStatus(program: Command): void {
       const now = Date.now() / 1000;
       writers = writerStatuses(state.latest, state.ahead, now);
       const history = ringHistory(state, state.latest, now);
-      staleStandby = state.replication.standbys.some(isStaleStandby);
+      staleStandby = replicationTrouble(state.replication);
       const replication = replicationLines(state.replication);
       if (flags.json) {
         const { latest: _latest, ahead: _ahead, ...fields } = state;

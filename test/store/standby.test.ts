@@ -126,6 +126,35 @@ describe.skipIf(postgresUnavailable !== null)('the ring on a hot standby', () =>
     ]);
   });
 
+  it('recent reads the standby; prefer-standby picks it though the primary is listed first', () => {
+    const recent = runCli(
+      ['recent', '--database-url', standby.url, '--table', TABLE, '--limit', '5', '--json'],
+      {
+        DATABASE_URL: '',
+      },
+    );
+    expect(recent.status, recent.stderr).toBe(0);
+    const newest = JSON.parse(recent.stdout) as { sample_time: number }[];
+    expect(newest.map((r) => r.sample_time)).toEqual([now, now, now, now, now - 1]);
+    const both = `127.0.0.1:${primary.port},127.0.0.1:${standby.port}`;
+    for (const [attrs, readsStandby] of [
+      ['prefer-standby', true],
+      ['any', false],
+    ] as const) {
+      const status = runCli(
+        [
+          'status',
+          ...['--database-url', `postgresql://postgres@${both}/postgres?target_session_attrs=${attrs}`],
+          ...['--table', TABLE, '--json'],
+        ],
+        { DATABASE_URL: '' },
+      );
+      expect(status.status, status.stderr).toBe(0);
+      const read = JSON.parse(status.stdout) as { replication: { standby: unknown } };
+      expect(read.replication.standby !== null, attrs).toBe(readsStandby);
+    }
+  });
+
   it('sends nothing that changes the ring to the standby, and says where to go', async () => {
     const attempts: [string, () => Promise<unknown>][] = [
       ['write to', () => onStandby.write([hostRow('node-c', now)])],
@@ -186,6 +215,39 @@ describe.skipIf(postgresUnavailable !== null)('the ring on a hot standby', () =>
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain('is a hot standby, which takes no writes');
       expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('status on the primary warns, and --fail-on-stale exits 3, when commits wait for a standby that is not there', async () => {
+    const setTo = async (names: string) => {
+      await sql(primary.url, `ALTER SYSTEM SET synchronous_standby_names = '${names}'`);
+      await sql(primary.url, 'SELECT pg_reload_conf()');
+      await until('the setting to apply', async () => {
+        const [r] = await sql<{ v: string }>(
+          primary.url,
+          "SELECT current_setting('synchronous_standby_names') AS v",
+        );
+        return r?.v === names ? true : undefined;
+      });
+    };
+    const status = () =>
+      runCli(['status', '--database-url', primary.url, '--table', TABLE, '--fail-on-stale'], {
+        DATABASE_URL: '',
+      });
+    try {
+      await setTo('ringmon_reads');
+      const served = status();
+      expect(served.stdout).toMatch(/standby ringmon_reads at 127\.0\.0\.1: sync, streaming/);
+      expect(served.stdout).not.toContain('WAITING');
+      await setTo('ANY 1 (ringmon_gone, ringmon_away)');
+      const waiting = status();
+      expect(waiting.status, waiting.stderr).toBe(3);
+      expect(waiting.stdout).toContain(
+        "WAITING: synchronous_standby_names = 'ANY 1 (ringmon_gone, ringmon_away)' wants 1 synchronous standby(s) of ringmon_gone, ringmon_away and 0 stream(s)",
+      );
+    } finally {
+      await sql(primary.url, 'ALTER SYSTEM RESET synchronous_standby_names');
+      await sql(primary.url, 'SELECT pg_reload_conf()');
     }
   });
 

@@ -534,6 +534,9 @@ export function sharesHeldSql(names: RingNames): string {
 export const standbyLagSql =
   'SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age_seconds';
 
+/** The standbys a commit on this server waits for (empty: none). Any role may read it. */
+export const synchronousStandbyNamesSql = "SELECT current_setting('synchronous_standby_names') AS names";
+
 /**
  * A primary's standbys, from pg_stat_replication. Without the pg_monitor role (or superuser) the
  * server hides all but the name and the sync state: those come back NULL.

@@ -7,7 +7,7 @@ import { RingStoreError } from '../errors.js';
 import type { RingContext } from './context.js';
 import { databaseError } from './failures.js';
 import type { RingReader } from './reads.js';
-import { sharesHeldSql, standbyLagSql, standbysSql, stateSql } from './sql.js';
+import { sharesHeldSql, standbyLagSql, standbysSql, stateSql, synchronousStandbyNamesSql } from './sql.js';
 import type { AheadOfClock, ReplicationState, RingState } from './types.js';
 
 interface StateRow {
@@ -101,14 +101,20 @@ type StandbyRow = {
 
 /** Where the server stands in streaming replication; PGlite has none. */
 async function readReplication(ctx: RingContext): Promise<ReplicationState> {
-  if (ctx.db.backend === 'pglite') return { standby: null, standbys: [] };
+  if (ctx.db.backend === 'pglite') return { standby: null, standbys: [], synchronousStandbyNames: null };
   if (ctx.standby) {
     const lag = (await ctx.db.query<{ replay_age_seconds: number | null }>(standbyLagSql)).rows[0];
-    return { standby: { replayAgeSeconds: lag?.replay_age_seconds ?? null }, standbys: [] };
+    return {
+      standby: { replayAgeSeconds: lag?.replay_age_seconds ?? null },
+      standbys: [],
+      synchronousStandbyNames: null,
+    };
   }
   const rows = (await ctx.db.query<StandbyRow>(standbysSql)).rows;
+  const wanted = (await ctx.db.query<{ names: string }>(synchronousStandbyNamesSql)).rows[0]?.names.trim();
   return {
     standby: null,
+    synchronousStandbyNames: wanted ? wanted : null,
     standbys: rows.map((r) => ({
       name: r.name,
       address: r.address,

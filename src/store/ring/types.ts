@@ -185,4 +185,9 @@ export interface ReplicationState {
   standby: { replayAgeSeconds: number | null } | null;
   /** On a primary: the standbys streaming from it. */
   standbys: StandbyInfo[];
+  /**
+   * On a primary: its synchronous_standby_names, the standbys a commit waits for (null when it
+   * waits for none: the setting is empty, or this is a standby or PGlite).
+   */
+  synchronousStandbyNames: string | null;
 }
