@@ -9,10 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type CliProcess, logLines, runCli, startCli, until } from './cli-helpers.js';
-import { type PrivateServer, postgresUnavailable, startPostgres } from './support/servers.js';
+import { type PrivateServer, postgresUnavailable, sqlAt as sql, startPostgres } from './support/servers.js';
 
 const CI = process.env.CI === 'true';
 if (postgresUnavailable !== null && CI) {
@@ -22,17 +21,6 @@ if (postgresUnavailable !== null && CI) {
 const AGENTS = 3;
 const TABLE = 'ha_ring';
 const STANDBY_NAME = 'ringmon_standby';
-
-async function sql<R>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(postgresUnavailable !== null)('failover to a streaming standby under running agents', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringmon-failover-'));

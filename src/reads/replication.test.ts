@@ -25,37 +25,20 @@ const primary = (standbys: StandbyInfo[], synchronousStandbyNames: string | null
 });
 
 describe('synchronous_standby_names', () => {
-  it('reads the three forms as the server does', () => {
-    expect(parseSynchronousStandbyNames('s1')).toEqual({ method: 'first', count: 1, names: ['s1'] });
-    expect(parseSynchronousStandbyNames(' s1, S2 ')).toEqual({
-      method: 'first',
-      count: 1,
-      names: ['s1', 's2'],
-    });
-    expect(parseSynchronousStandbyNames('2 (a, b, c)')).toEqual({
-      method: 'first',
-      count: 2,
-      names: ['a', 'b', 'c'],
-    });
-    expect(parseSynchronousStandbyNames('FIRST 1 (a,b)')).toEqual({
-      method: 'first',
-      count: 1,
-      names: ['a', 'b'],
-    });
-    expect(parseSynchronousStandbyNames('any 2 ("Odd, name", b)')).toEqual({
-      method: 'any',
-      count: 2,
-      names: ['odd, name', 'b'],
-    });
-    expect(parseSynchronousStandbyNames('"unclosed')).toBeNull();
-    expect(parseSynchronousStandbyNames('ANY 2 ("Odd name", b)')).toEqual({
-      method: 'any',
-      count: 2,
-      names: ['odd name', 'b'],
-    });
-    expect(parseSynchronousStandbyNames('*')).toEqual({ method: 'first', count: 1, names: ['*'] });
-    expect(parseSynchronousStandbyNames('')).toBeNull();
-    expect(parseSynchronousStandbyNames('a,,b')).toBeNull();
+  it.each([
+    ['s1', 'first', 1, ['s1']],
+    [' s1, S2 ', 'first', 1, ['s1', 's2']],
+    ['2 (a, b, c)', 'first', 2, ['a', 'b', 'c']],
+    ['FIRST 1 (a,b)', 'first', 1, ['a', 'b']],
+    ['any 2 ("Odd, name", b)', 'any', 2, ['odd, name', 'b']],
+    ['ANY 2 ("Odd name", b)', 'any', 2, ['odd name', 'b']],
+    ['*', 'first', 1, ['*']],
+  ] as const)('reads %j as the server does', (setting, method, count, names) => {
+    expect(parseSynchronousStandbyNames(setting)).toEqual({ method, count, names });
+  });
+
+  it.each(['', '"unclosed', 'a,,b'])('cannot read %j', (setting) => {
+    expect(parseSynchronousStandbyNames(setting)).toBeNull();
   });
 
   it('warns when fewer listed standbys stream than a commit waits for', () => {

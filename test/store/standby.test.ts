@@ -8,13 +8,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SampleInput } from '../../src/columns.js';
 import { RingStoreError } from '../../src/store/errors.js';
 import { RingStore } from '../../src/store/ring/ring.js';
 import { logLines, runCli, startCli, until } from '../cli-helpers.js';
-import { type PrivateServer, postgresUnavailable, startPostgres } from '../support/servers.js';
+import { type PrivateServer, postgresUnavailable, sqlAt as sql, startPostgres } from '../support/servers.js';
 import { containerRow, hostRow } from './backends.js';
 
 const CI = process.env.CI === 'true';
@@ -23,17 +22,6 @@ if (postgresUnavailable !== null && CI) {
 }
 
 const TABLE = 'standby_ring';
-
-async function sql<R>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Waits until the standby has replayed everything the primary has written so far. */
 async function caughtUp(primary: PrivateServer, standby: PrivateServer): Promise<void> {

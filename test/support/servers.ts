@@ -366,6 +366,18 @@ async function startProcess(o: {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
+/** One statement on a connection of its own, opened and ended around it: `url` may be a server being stopped. */
+export async function sqlAt<R>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
 export interface PrivateServer {
   readonly host: string;
   readonly port: number;
