@@ -80,6 +80,26 @@ describe('ringmon sample (golden, end to end)', () => {
     expect(sample_time).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
   });
 
+  it.each([
+    ['0.2', 1],
+    ['2.4', 3],
+  ])('--interval %s stores interval_seconds %d: whole seconds, rounded up, never 0', (interval, stored) => {
+    const { status, stdout } = runCli([
+      'sample',
+      '--json',
+      '--interval',
+      interval,
+      '--proc',
+      before,
+      '--sys',
+      sys,
+      '--proc-after',
+      after,
+    ]);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ interval_seconds: stored });
+  });
+
   it('prints a readable table with units by default', () => {
     const { status, stdout } = runCli(['sample', '--proc', before, '--sys', sys, '--proc-after', after]);
     expect(status).toBe(0);
