@@ -100,6 +100,28 @@ describe('ringmon sample (golden, end to end)', () => {
     expect(JSON.parse(stdout)).toMatchObject({ interval_seconds: stored });
   });
 
+  it('warns once per include list that matches no device, naming the devices there are', () => {
+    const { status, stdout, stderr } = runCli([
+      ...['sample', '--json', '--proc', before, '--sys', sys, '--proc-after', after],
+      ...['--disk-include', 'xvd*', '--net-include', 'wg*,tun?'],
+    ]);
+    expect(status).toBe(0);
+    expect(stderr).toBe(
+      'ringmon: warning: --disk-include xvd* matches no block device (devices here: sda, mmcblk0, fd0, vda, sr0, nvme0n1, sdb, sdc)\n' +
+        'ringmon: warning: --net-include wg*,tun? matches no network interface (interfaces here: eth0)\n',
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ disk_read_mb_s: null, net_rx_mb_s: null });
+  });
+
+  it('says nothing when the include lists match', () => {
+    const { status, stderr } = runCli([
+      ...['sample', '--json', '--proc', before, '--sys', sys, '--proc-after', after],
+      ...['--disk-include', 'sd?', '--net-include', 'eth*'],
+    ]);
+    expect(status).toBe(0);
+    expect(stderr).toBe('');
+  });
+
   it('prints a readable table with units by default', () => {
     const { status, stdout } = runCli(['sample', '--proc', before, '--sys', sys, '--proc-after', after]);
     expect(status).toBe(0);
