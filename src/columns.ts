@@ -223,7 +223,14 @@ export const COLUMNS = [
     '',
     'what produced the row (procfs, docker-api, docker-cli)',
   ),
-  col('interval_seconds', 'INTEGER', 'identity', 'integer', 's', 'nominal sampling interval'),
+  col(
+    'interval_seconds',
+    'INTEGER',
+    'identity',
+    'integer',
+    's',
+    'nominal sampling interval in whole seconds, rounded up (a 0.2 s agent stores 1, never 0)',
+  ),
 ] as const satisfies readonly ColumnSpec[];
 
 export type ColumnName = (typeof COLUMNS)[number]['name'];

@@ -28,10 +28,13 @@ describe('ResourceMonitor output', () => {
     try {
       await monitor.sampleNode({ intervalSeconds: 0.05 });
       const summary = monitor.printSampleSummary(await monitor.getRecentSamples({ limit: 5 }));
-      expect(summary).toMatch(/^time \(UTC\)\s+node\s+container/);
-      // The fixture's host row: a static tree has no rates, and its CPU zone reads 49.925 °C.
+      expect(summary).toMatch(
+        /^time\s+node\s+container\s+cpu %\s+mem available MiB\s+mem used MiB\s+disk read \/ write MiB\/s\s+net rx \/ tx MiB\/s\s+temp °C$/m,
+      );
+      // The fixture's host row: a static tree has no rates, and its CPU zone reads 49.925 °C
+      // (three significant digits, as the dashboard shows it); a host row has no "mem used".
       expect(summary.split('\n')[1]).toMatch(
-        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+fixture-node\s+-\s+-\s+-\s+0\/0\s+0\/0\s+49\.92$/,
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+fixture-node\s+–\s+–\s+–\s+–\s+0\.00 \/ 0\.00\s+0\.00 \/ 0\.00\s+49\.9$/,
       );
       expect(output.writes).toEqual([`${summary}\n`]);
 
@@ -41,7 +44,7 @@ describe('ResourceMonitor output', () => {
       expect(output.writes[1]).toMatch(/^field\s+value\n/);
       expect(output.writes[1]).toMatch(/\ntable\s+monitor_output_test\n/);
       expect(output.writes[1]).toMatch(/\ncapacity\s+50\n/);
-      expect(output.writes[1]).toMatch(/\nfixture-node\s+-\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$/);
+      expect(output.writes[1]).toMatch(/\nfixture-node\s+–\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n$/);
     } finally {
       await monitor.close();
     }

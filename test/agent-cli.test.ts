@@ -100,10 +100,13 @@ describe.skipIf(pgUnavailable !== null && !CI)('the agent and the commands on th
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ asked: 99, ring: 2 });
     expect(JSON.parse(runCli(['status', ...db, '--json']).stdout).capacity).toBe(2);
+    // 0.2 s in the INTEGER column: rounded up to 1, never 0 (which would make the writer quiet at once).
+    const [newest] = JSON.parse(runCli(['recent', ...db, '--json', '--limit', '1']).stdout);
+    expect(newest).toMatchObject({ interval_seconds: 1 });
   });
 
   it('status --fail-on-stale exits 3 once a writer has been quiet for three intervals', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 3500)); // the last samples were 0.2–0.5 s apart, stamped in whole seconds
+    await new Promise((resolve) => setTimeout(resolve, 3500)); // the last samples were 0.2–0.5 s apart (interval_seconds 1), stamped in whole seconds
     const status = runCli(['status', ...db, '--fail-on-stale']);
     expect(status.stdout).toMatch(/QUIET/);
     expect(status.status).toBe(3);

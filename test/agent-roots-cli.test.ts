@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './cli-helpers.js';
+import { logLines, runCli } from './cli-helpers.js';
 import { fixturePath } from './fixture-path.js';
 import { dropRing, PG_URL, pgUnavailable, uniqueTable } from './store/backends.js';
 
@@ -146,6 +146,11 @@ describe.skipIf(pgUnavailable !== null && !CI)('ringmon run on the proc and sys 
         ...columns(NET, 0),
       });
     }
+    // The empty disk columns get a word, once, with the devices there are to choose from.
+    const warnings = logLines(join(dir, 'config.log')).filter((l) => l.level === 40);
+    expect(warnings.map((l) => l.msg)).toEqual([
+      '--disk-include xvd* matches no block device (devices here: sda, mmcblk0, fd0, vda, sr0, nvme0n1, sdb, sdc)',
+    ]);
   });
 
   it.each([

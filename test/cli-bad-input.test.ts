@@ -33,23 +33,32 @@ function expectOneLine(args: string[], code: number, message: RegExp) {
 
 describe('ringmon run: usage errors exit 2 before anything is opened', () => {
   it.each([
-    [['--capacity', '0'], /--capacity.*'0' is invalid/],
-    [['--capacity', '-5'], /--capacity.*'-5' is invalid/],
-    [['--capacity', '1.5'], /--capacity.*'1\.5' is invalid/],
-    [['--capacity', '3000000000'], /--capacity.*is invalid.*2147483647/],
-    [['--interval', '0'], /--interval.*'0' is invalid/],
-    [['--interval', '-2'], /--interval.*'-2' is invalid/],
-    [['--samples', '-1'], /--samples.*'-1' is invalid/],
-    [['--port', '70000'], /--port.*'70000' is invalid/],
-    [['--port', '0'], /--port.*'0' is invalid/],
-    [['--table', 'x; DROP TABLE y'], /--table.*is invalid.*plain identifier/],
-    [['--table', 'Upper'], /--table.*is invalid/],
+    [
+      ['--capacity', '0'],
+      /^ringmon: --capacity 0: must be a whole number of rows from 1 to 2,147,483,647 \(the rows the ring holds/,
+    ],
+    [['--capacity', '-5'], /^ringmon: --capacity -5: must be a whole number of rows/],
+    [['--capacity', '1.5'], /^ringmon: --capacity 1\.5: must be a whole number of rows/],
+    [['--capacity', '3000000000'], /^ringmon: --capacity 3000000000: .* to 2,147,483,647/],
+    [['--interval', '0'], /^ringmon: --interval 0: must be a number of seconds above 0/],
+    [['--interval', '-2'], /^ringmon: --interval -2: must be a number of seconds/],
+    [['--samples', '-1'], /^ringmon: --samples -1: must be a whole number of samples 0 or more/],
+    [['--port', '70000'], /^ringmon: --port 70000: must be a TCP port number from 1 to 65,535/],
+    [['--port', '0'], /^ringmon: --port 0: must be a TCP port number/],
+    [['--table', 'x; DROP TABLE y'], /^ringmon: --table 'x; DROP TABLE y': must be a plain identifier/],
+    [['--table', 'Upper'], /^ringmon: --table Upper: must be a plain identifier/],
     [['--database-url', 'not a url hunter2'], /the database URL does not parse/],
     [['--database-url', 'mysql://u:hunter2@h/d'], /must start with postgresql:\/\//],
     [['--log-level', 'loud'], /--log-level loud: use one of/],
     [['--config', join(dir, 'missing.yaml')], /cannot read config file .*missing\.yaml: no such file/],
     [['--config', dir], /cannot read config file .*EISDIR/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--interval'], /^ringmon: --interval needs a value: --interval <seconds>$/m],
+    [
+      ['--buffer-rows', '0'],
+      /^ringmon: --buffer-rows 0: must be a whole number of rows from 1 to 10,000,000/,
+    ],
+    [['--capactiy', '5'], /^ringmon: unknown option '--capactiy' \(did you mean --capacity\?\)$/m],
     [['--node-name', 'n'.repeat(256)], /the node name is 256 characters long; at most 255 \(--node-name/],
     [
       ['--database-url', 'postgresql://u:hunter2%zz@127.0.0.1/d'],
@@ -58,8 +67,12 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
   ])('%j', (args, message) => expectOneLine(['run', ...args], 2, message));
 
   it.each([
-    [['cleanup', '--keep-hours', '1e300'], /--keep-hours.*'1e300' is invalid.*at most 8760000/],
-    [['cleanup', '--keep-hours', 'Infinity'], /--keep-hours.*'Infinity' is invalid/],
+    [['cleanup', '--keep-hours', '1e300'], /^ringmon: --keep-hours 1e300: .*at most 8,760,000/],
+    [['cleanup', '--keep-hours', 'Infinity'], /^ringmon: --keep-hours Infinity: must be a number of hours/],
+    [['cleanup'], /^ringmon: --keep-hours <hours> is required$/m],
+    [['resize'], /^ringmon: the <capacity> argument is required$/m],
+    [['resize', '0'], /^ringmon: capacity 0: must be a whole number of rows from 1 to 2,147,483,647/],
+    [['recent', '--limit', '0'], /^ringmon: --limit 0: must be a whole number of rows from 1 to 1,000,000/],
     [
       ['status', '--database-url', 'postgresql://u%zz@127.0.0.1/d'],
       /its user name has a malformed percent-escape/,
@@ -80,7 +93,7 @@ describe('ringmon run: usage errors exit 2 before anything is opened', () => {
   });
 
   it('treats a bare `ringmon` with flags as `ringmon run`', () => {
-    expectOneLine(['--capacity', '0'], 2, /--capacity.*'0' is invalid/);
+    expectOneLine(['--capacity', '0'], 2, /^ringmon: --capacity 0: must be/);
   });
 
   it('prints the help for a bare `ringmon` with no arguments at all, and starts no agent', () => {
@@ -173,6 +186,20 @@ describe('help and version', () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`Usage: ringmon ${command}`));
     }
+  });
+
+  it('shows each default and marks what is required (help text wraps, so spaces are matched loosely)', () => {
+    const help = (command: string) => runCli([command, '--help']).stdout.replace(/\s+/g, ' ');
+    const run = help('run');
+    expect(run).toContain('--capacity <rows> rows the ring holds (default 10,000)');
+    expect(run).toContain('--interval <seconds> seconds between samples, node and containers (default 1;');
+    expect(run).toContain('(default 10,000)'); // --buffer-rows
+    expect(run).toContain('--table <name> ring table name (default monitor_samples_ring)');
+    expect(run).toContain("(default 'off': one pool)"); // --node-share
+    expect(help('sample')).toContain('--interval <seconds> seconds between the two snapshots (default: 1)');
+    expect(help('recent')).toContain('--limit <n> at most this many rows (default: 20)');
+    expect(help('cleanup')).toContain('--keep-hours <hours> required:');
+    expect(help('resize')).toContain('capacity required: rows the ring holds from now on');
   });
 
   it('prints the version', () => {

@@ -263,7 +263,10 @@ describe.skipIf(pgUnavailable !== null && !CI)('per-node shares from the CLI', (
 
   it('refuses a bad --node-share with one line and exit 2', () => {
     for (const [args, message] of [
-      [['resize', ...db, '10', '--node-share', 'lots'], /--node-share <rows>' argument 'lots' is invalid/],
+      [
+        ['resize', ...db, '10', '--node-share', 'lots'],
+        /^ringmon: --node-share lots: must be a whole number of rows each node keeps/,
+      ],
       [['run', ...db, '--node-share', '0'], /must be a whole number of rows each node keeps/],
       [['resize', ...db, '10', '--node-share', '11'], /node share 11 is larger than the capacity 10/],
     ] as const) {

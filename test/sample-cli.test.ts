@@ -80,6 +80,48 @@ describe('ringmon sample (golden, end to end)', () => {
     expect(sample_time).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
   });
 
+  it.each([
+    ['0.2', 1],
+    ['2.4', 3],
+  ])('--interval %s stores interval_seconds %d: whole seconds, rounded up, never 0', (interval, stored) => {
+    const { status, stdout } = runCli([
+      'sample',
+      '--json',
+      '--interval',
+      interval,
+      '--proc',
+      before,
+      '--sys',
+      sys,
+      '--proc-after',
+      after,
+    ]);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ interval_seconds: stored });
+  });
+
+  it('warns once per include list that matches no device, naming the devices there are', () => {
+    const { status, stdout, stderr } = runCli([
+      ...['sample', '--json', '--proc', before, '--sys', sys, '--proc-after', after],
+      ...['--disk-include', 'xvd*', '--net-include', 'wg*,tun?'],
+    ]);
+    expect(status).toBe(0);
+    expect(stderr).toBe(
+      'ringmon: warning: --disk-include xvd* matches no block device (devices here: sda, mmcblk0, fd0, vda, sr0, nvme0n1, sdb, sdc)\n' +
+        'ringmon: warning: --net-include wg*,tun? matches no network interface (interfaces here: eth0)\n',
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ disk_read_mb_s: null, net_rx_mb_s: null });
+  });
+
+  it('says nothing when the include lists match', () => {
+    const { status, stderr } = runCli([
+      ...['sample', '--json', '--proc', before, '--sys', sys, '--proc-after', after],
+      ...['--disk-include', 'sd?', '--net-include', 'eth*'],
+    ]);
+    expect(status).toBe(0);
+    expect(stderr).toBe('');
+  });
+
   it('prints a readable table with units by default', () => {
     const { status, stdout } = runCli(['sample', '--proc', before, '--sys', sys, '--proc-after', after]);
     expect(status).toBe(0);
@@ -92,9 +134,9 @@ describe('ringmon sample (golden, end to end)', () => {
 
 describe('ringmon sample: bad input', () => {
   it.each([
-    [['--interval', '0'], /--interval.*'0' is invalid/],
-    [['--interval', '-1'], /--interval.*'-1' is invalid/],
-    [['--interval', 'abc'], /--interval.*'abc' is invalid/],
+    [['--interval', '0'], /^ringmon: --interval 0: must be a number of seconds above 0 and at most 86400/],
+    [['--interval', '-1'], /^ringmon: --interval -1: must be a number of seconds/],
+    [['--interval', 'abc'], /^ringmon: --interval abc: must be a number of seconds/],
     [['--proc', '/no/such/dir'], /\/no\/such\/dir is not a proc filesystem/],
     [['--sys-after', '/sys'], /--sys-after needs --proc-after/],
     [['--bogus'], /unknown option '--bogus'/],

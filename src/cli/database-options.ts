@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolveSettings, type Settings, type SettingsFlags } from '../config/settings.js';
+import { DEFAULTS } from '../defaults.js';
 import { parsePort, parseTableName, parseTargetSessionAttrs } from './options.js';
 
 /**
@@ -30,7 +31,7 @@ export function addDatabaseOptions(command: Command, portFlag: '--port' | '--db-
       '--data-dir <dir>',
       'embedded PGlite store (default ~/.local/share/ringmon) when no server is named',
     )
-    .option('--table <name>', 'ring table name (default monitor_samples_ring)', parseTableName);
+    .option('--table <name>', `ring table name (default ${DEFAULTS.tableName})`, parseTableName);
 }
 
 /** Settings from a command's flags, its --config file and the environment. */

@@ -9,6 +9,7 @@ import { registerRun } from './run.js';
 import { registerSample } from './sample.js';
 import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
+import { plainUsageMessage } from './usage-message.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     )
     .version(version)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'ringmon: ')) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(plainUsageMessage(text)) });
   registerRun(program);
   registerSample(program);
   registerRecent(program);

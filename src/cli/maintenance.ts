@@ -24,7 +24,7 @@ export function registerMaintenance(program: Command): void {
     program
       .command('resize')
       .description("change the ring's capacity, keeping the newest rows (safe while agents write)")
-      .argument('<capacity>', 'rows the ring holds from now on', parseCapacity)
+      .argument('<capacity>', 'required: rows the ring holds from now on (1 to 2,147,483,647)', parseCapacity)
       .option(
         '--node-share <rows>',
         "give every node a share of this many rows of its own ('off': one pool for all; default: keep the ring's)",
@@ -51,7 +51,11 @@ export function registerMaintenance(program: Command): void {
     program
       .command('cleanup')
       .description('delete samples older than --keep-hours; the ring keeps working')
-      .requiredOption('--keep-hours <hours>', 'keep the samples of the last H hours', parseHours),
+      .requiredOption(
+        '--keep-hours <hours>',
+        'required: keep the samples of the last H hours, delete the older ones',
+        parseHours,
+      ),
   ).action(async (flags: MaintenanceFlags) => {
     const ring = await openRing(await settingsFrom(flags));
     try {

@@ -7,7 +7,9 @@ import { TARGET_SESSION_ATTRS } from '../store/client/host-list.js';
 export function parseSeconds(text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 86_400) {
-    throw new InvalidArgumentError('must be a number of seconds above 0 and at most 86400 (e.g. 1 or 0.5).');
+    throw new InvalidArgumentError(
+      'must be a number of seconds above 0 and at most 86400, a day (e.g. 1 or 0.5)',
+    );
   }
   return value;
 }
@@ -19,7 +21,7 @@ export function collectList(text: string, previous: string[] = []): string[] {
     .map((item) => item.trim())
     .filter(Boolean);
   if (items.length === 0)
-    throw new InvalidArgumentError('must name at least one device (globs * and ? allowed).');
+    throw new InvalidArgumentError('must name at least one device (globs * and ? allowed)');
   return [...previous, ...items];
 }
 
@@ -39,19 +41,38 @@ export function addHostOptions(command: Command): Command {
     .option('--net-exclude <names>', 'never count these network interfaces (repeatable, globs)', collectList);
 }
 
-/** A whole number within [min, max]; `what` names it in the message. */
-export function wholeNumber(what: string, min: number, max: number): (text: string) => number {
+/** 2147483647 as 2,147,483,647: bounds in messages read at a glance. */
+export const grouped = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * A whole number within [min, max]. `what` names the number (`a whole number of rows`), `why`
+ * what the value is for, so the message says both: `must be a whole number of rows from 1 to
+ * 2,147,483,647 (the rows the ring holds)`.
+ */
+export function wholeNumber(what: string, min: number, max: number, why?: string): (text: string) => number {
+  const range =
+    max === Number.MAX_SAFE_INTEGER ? `${grouped(min)} or more` : `from ${grouped(min)} to ${grouped(max)}`;
   return (text: string) => {
     const value = Number(text);
     if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`must be a whole number of ${what} from ${min} to ${max}.`);
+      throw new InvalidArgumentError(`must be ${what} ${range}${why ? ` (${why})` : ''}`);
     }
     return value;
   };
 }
 
-export const parsePort = wholeNumber('port', 1, MAX_PORT);
-export const parseCapacity = wholeNumber('rows', 1, MAX_CAPACITY);
+export const parsePort = wholeNumber(
+  'a TCP port number',
+  1,
+  MAX_PORT,
+  'PostgreSQL listens on 5432 unless told otherwise',
+);
+export const parseCapacity = wholeNumber(
+  'a whole number of rows',
+  1,
+  MAX_CAPACITY,
+  'the rows the ring holds; its slots are PostgreSQL INTEGERs',
+);
 
 /**
  * Rows per node for a ring shared out per node, or `'off'` for one pool (a string, because
@@ -62,7 +83,7 @@ export function parseNodeShare(text: string): number | 'off' {
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < 1 || value > MAX_CAPACITY) {
     throw new InvalidArgumentError(
-      `must be a whole number of rows each node keeps (1 to ${MAX_CAPACITY}, at most the capacity), or 'off' for one pool shared by every node.`,
+      `must be a whole number of rows each node keeps (1 to ${grouped(MAX_CAPACITY)}, at most the capacity), or 'off' for one pool shared by every node`,
     );
   }
   return value;
@@ -73,7 +94,7 @@ export function parseHours(text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > MAX_KEEP_HOURS) {
     throw new InvalidArgumentError(
-      `must be a number of hours above 0 and at most ${MAX_KEEP_HOURS} (a thousand years), e.g. 24 or 0.5.`,
+      `must be a number of hours above 0 and at most ${grouped(MAX_KEEP_HOURS)} (a thousand years), e.g. 24 or 0.5`,
     );
   }
   return value;
@@ -81,12 +102,13 @@ export function parseHours(text: string): number {
 
 /** A table name the ring accepts: a plain lowercase identifier, so it never needs quoting tricks. */
 export function parseTableName(text: string): string {
-  if (!TABLE_NAME_PATTERN.test(text)) throw new InvalidArgumentError(`must be ${TABLE_NAME_RULE}.`);
+  if (!TABLE_NAME_PATTERN.test(text))
+    throw new InvalidArgumentError(`must be ${TABLE_NAME_RULE} (so it never needs quoting)`);
   return text;
 }
 
 /** libpq's target_session_attrs: which server of several hosts a command uses. */
 export function parseTargetSessionAttrs(text: string): string {
   if ((TARGET_SESSION_ATTRS as readonly string[]).includes(text)) return text;
-  throw new InvalidArgumentError(`must be one of ${TARGET_SESSION_ATTRS.join(', ')}.`);
+  throw new InvalidArgumentError(`must be one of ${TARGET_SESSION_ATTRS.join(', ')}`);
 }

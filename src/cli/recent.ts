@@ -18,7 +18,12 @@ export function registerRecent(program: Command): void {
     program
       .command('recent')
       .description('print the newest samples of the ring, newest first')
-      .option('--limit <n>', 'at most this many rows', wholeNumber('rows', 1, 1_000_000), 20)
+      .option(
+        '--limit <n>',
+        'at most this many rows',
+        wholeNumber('a whole number of rows', 1, 1_000_000, 'the newest rows to print'),
+        20,
+      )
       .option('--node <name>', "only this node's rows (its host and its containers)")
       .option('--container <name>', 'only rows of containers with this name')
       .option('--json', 'print a JSON array of complete rows'),

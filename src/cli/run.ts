@@ -4,6 +4,7 @@ import type { ContainerSource } from '../agent/container-source.js';
 import { HostSource } from '../agent/host-source.js';
 import { RingSink } from '../agent/ring-sink.js';
 import type { Settings, SettingsFlags } from '../config/settings.js';
+import { DEFAULTS } from '../defaults.js';
 import { RingmonError } from '../errors.js';
 import { createLog } from '../log.js';
 import { isPassing, RingStoreError } from '../store/errors.js';
@@ -14,6 +15,7 @@ import { type OpenedRing, openRing } from './open-ring.js';
 import {
   addHostOptions,
   collectList,
+  grouped,
   parseCapacity,
   parseNodeShare,
   parseSeconds,
@@ -42,12 +44,12 @@ export function addAgentOptions(command: Command): Command {
   addDatabaseOptions(command)
     .option(
       '--capacity <rows>',
-      "ring capacity; a master applies it, other agents adopt the ring's",
+      `rows the ring holds (default ${grouped(DEFAULTS.capacity)}); a master applies it, other agents adopt the ring's`,
       parseCapacity,
     )
     .option(
       '--node-share <rows>',
-      "rows each node keeps in a ring shared out per node, so a noisy node cannot overwrite the others' history ('off': one pool); a master applies it",
+      "rows each node keeps in a ring shared out per node, so a noisy node cannot overwrite the others' history (default 'off': one pool); a master applies it",
       parseNodeShare,
     )
     .option('--master', 'mark this agent as the master (it sets the ring capacity and node share)')
@@ -58,17 +60,27 @@ export function addAgentOptions(command: Command): Command {
     .option(
       '--samples <n>',
       'stop after N node samples (default: run until stopped)',
-      wholeNumber('samples', 0, Number.MAX_SAFE_INTEGER),
+      wholeNumber(
+        'a whole number of samples',
+        0,
+        Number.MAX_SAFE_INTEGER,
+        'host samples to take before stopping',
+      ),
     )
     .option(
       '--interval <seconds>',
-      'seconds between samples, node and containers (overrides the config intervals)',
+      `seconds between samples, node and containers (default ${DEFAULTS.intervalSeconds}; overrides the config intervals; stored in interval_seconds rounded up to whole seconds)`,
       parseSeconds,
     )
     .option(
       '--buffer-rows <n>',
-      'rows kept in memory while the database is unreachable (default 10000)',
-      wholeNumber('rows', 1, 10_000_000),
+      `rows kept in memory while the database is unreachable (default ${grouped(DEFAULTS.bufferRows)})`,
+      wholeNumber(
+        'a whole number of rows',
+        1,
+        10_000_000,
+        'kept in memory while the database is unreachable',
+      ),
     )
     .option('--log-level <level>', 'trace, debug, info, warn, error or fatal (default info)')
     .option('--log-file <file>', 'append JSON log lines to this file');

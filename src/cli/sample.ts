@@ -58,6 +58,7 @@ async function runSample(options: SampleOptions): Promise<void> {
       'usage',
     );
   }
+  const unmatched = unmatchedIncludes(collectorOptions);
   const [before, after] = options.procAfter
     ? replaySnapshots(
         collectorOptions,
@@ -67,6 +68,7 @@ async function runSample(options: SampleOptions): Promise<void> {
       )
     : await liveSnapshots(collectorOptions, options.interval);
   const sample = hostSampleBetween(before, after);
+  for (const line of unmatched) process.stderr.write(`ringmon: warning: ${line}\n`);
   for (const error of sample.errors) process.stderr.write(`ringmon: warning: ${error}\n`);
   const row = nodeRow(sample, { nodeName: options.nodeName }, options.interval);
   process.stdout.write(`${options.json ? rowJson(row) : rowTable(row)}\n`);
@@ -89,6 +91,16 @@ async function runContainerSample(options: SampleOptions): Promise<void> {
     process.stdout.write(
       `${rows.length === 0 ? '(no running containers)' : rows.map(rowTable).join('\n\n')}\n`,
     );
+  }
+}
+
+/** What the device filters match on the (first) tree read: see HostCollector.unmatchedIncludes. */
+function unmatchedIncludes(options: HostCollectorOptions): string[] {
+  const collector = HostCollector.open(options);
+  try {
+    return collector.unmatchedIncludes();
+  } finally {
+    collector.close();
   }
 }
 

@@ -34,11 +34,13 @@ interface ServeFlags extends Omit<SettingsFlags, 'port'>, DashboardFlags {
   dbPort?: number;
 }
 
-const parseDashboardPort = wholeNumber('port', 0, MAX_PORT);
+const parseDashboardPort = wholeNumber('a TCP port number', 0, MAX_PORT, '0: any free port');
 
 function parseBind(text: string): string {
   if (!isBindAddress(text)) {
-    throw new InvalidArgumentError('must be an IP address or host name (e.g. 127.0.0.1 or 0.0.0.0).');
+    throw new InvalidArgumentError(
+      'must be an IP address or host name to listen on (e.g. 127.0.0.1 or 0.0.0.0)',
+    );
   }
   return text;
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import type { SettingsFlags } from '../config/settings.js';
-import { formatEpoch, formatFields, textTable } from '../format/text.js';
-import { formatSpan, historyLines, ringHistory } from '../reads/history.js';
+import { formatFields, formatTimeAgo, textTable } from '../format/text.js';
+import { historyLines, ringHistory } from '../reads/history.js';
 import { replicationLines, replicationTrouble } from '../reads/replication.js';
 import { STALE_INTERVALS, sampleAge } from '../reads/staleness.js';
 import type { AheadOfClock, LatestSample, RingState } from '../store/ring/ring.js';
+import { formatAgo, formatSpan, formatUtc, MISSING } from '../web/client/format.js';
 import { addDatabaseOptions, settingsFrom } from './database-options.js';
 import { openRing } from './open-ring.js';
 
@@ -63,7 +64,7 @@ export function writerStatuses(
   return statuses.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
-/** `QUIET`, `ok`, and a writer's clock that runs ahead: `ok, clock ahead by 59 min 10 s`. */
+/** `QUIET`, `ok`, and a writer's clock that runs ahead: `ok, clock ahead by 59 min`. */
 function stateText(w: WriterStatus): string {
   const state = w.stale ? 'QUIET' : 'ok';
   return w.clock_ahead_seconds === null
@@ -102,20 +103,20 @@ export function registerStatus(program: Command): void {
       } else {
         const rows = writers.map((w) => [
           w.node_name,
-          w.container_name ?? '-',
-          formatEpoch(w.last_sample_time),
-          w.age_seconds === null ? '-' : `${Math.round(w.age_seconds)} s`,
-          w.interval_seconds === null ? '-' : `${w.interval_seconds} s`,
+          w.container_name ?? MISSING,
+          formatUtc(w.last_sample_time),
+          w.age_seconds === null ? MISSING : formatAgo(w.age_seconds),
+          w.interval_seconds === null ? MISSING : `${w.interval_seconds} s`,
           stateText(w),
         ]);
         const nodes = history.nodes.map((n) => [
           n.node_name,
           String(n.rows_per_second),
           `${n.share_pct} %`,
-          n.history_seconds === null ? '-' : formatSpan(n.history_seconds),
+          n.history_seconds === null ? MISSING : formatSpan(n.history_seconds),
         ]);
         process.stdout.write(
-          `${formatFields(withoutLists(state))}\n\n${replication.map((l) => `${l}\n`).join('')}${replication.length > 0 ? '\n' : ''}${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample (UTC)', 'age', 'interval', 'state'], ...rows])}\n`,
+          `${formatFields(humanFields(state, now))}\n\n${replication.map((l) => `${l}\n`).join('')}${replication.length > 0 ? '\n' : ''}${historyLines(state.capacity, history).join('\n')}\n\n${textTable([['node', 'rows/s', 'share of the ring', 'history held'], ...nodes])}\n\n${textTable([['node', 'container', 'newest sample', 'age', 'interval', 'state'], ...rows])}\n`,
         );
       }
     } finally {
@@ -125,8 +126,20 @@ export function registerStatus(program: Command): void {
   });
 }
 
-/** The state's scalar fields, for the field table (the writers table shows the lists). */
-function withoutLists(state: RingState): Omit<RingState, 'latest' | 'ahead' | 'replication'> {
+/**
+ * The state's scalar fields for the field table (the writers table shows the lists), its times as
+ * people read them: `2026-12-02 01:38:09 UTC (23 min ago)` where --json has epoch seconds (and
+ * ISO times for the vacuums).
+ */
+function humanFields(state: RingState, nowSeconds: number): Record<string, unknown> {
   const { latest: _latest, ahead: _ahead, replication: _replication, ...fields } = state;
-  return fields;
+  const when = (date: Date | null) =>
+    date === null ? null : formatTimeAgo(date.getTime() / 1000, nowSeconds);
+  return {
+    ...fields,
+    oldestSampleTime: formatTimeAgo(fields.oldestSampleTime, nowSeconds),
+    newestSampleTime: formatTimeAgo(fields.newestSampleTime, nowSeconds),
+    lastVacuum: when(fields.lastVacuum),
+    lastAutovacuum: when(fields.lastAutovacuum),
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LatestSample } from '../store/ring/types.js';
-import { formatSpan, historyLines, ringHistory } from './history.js';
+import { historyLines, ringHistory } from './history.js';
 
 const now = 1_800_000_000;
 const writer = (node: string, container: string | null, interval: number, age = 0): LatestSample => ({
@@ -79,9 +79,5 @@ describe('ringHistory', () => {
       'history: each node keeps 25000 rows of its own; the busiest, noisy at 50 rows/s, turns its share over every 8 min 20 s',
       "warning: noisy's share holds less than an hour; give the master --node-share 180000 (an hour at its rate; the capacity must hold that many rows for every node), or fewer containers per agent or longer intervals",
     ]);
-  });
-
-  it('formats spans for people', () => {
-    expect([45, 833, 7500, 273_600].map(formatSpan)).toEqual(['45 s', '13 min 53 s', '2 h 5 min', '3 d 4 h']);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { DEFAULTS } from '../defaults.js';
 import type { LatestSample } from '../store/ring/types.js';
+import { formatSpan } from '../web/client/format.js';
 import { sampleAge } from './staleness.js';
 
 /** A ring that turns over faster than this holds too little for most questions; say so. */
@@ -102,15 +103,6 @@ export function ringHistory(
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
-
-/** `13 min 53 s`, `2 h 5 min`, `3 d 4 h`: a span for people. */
-export function formatSpan(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
-}
 
 /** One line on the ring's history, and a warning with the fix when it is short. */
 export function historyLines(capacity: number, history: RingHistory): string[] {

@@ -5,7 +5,7 @@
  * wal_receiver_status_interval) or is not streaming: like a quiet agent, it is a warning.
  */
 import type { ReplicationState, StandbyInfo } from '../store/ring/types.js';
-import { formatSpan } from './history.js';
+import { formatSpan } from '../web/client/format.js';
 
 /** Seconds to a tenth under ten (replication lag is often sub-second), else as formatSpan. */
 const span = (seconds: number) => (seconds < 10 ? `${seconds.toFixed(1)} s` : formatSpan(seconds));

@@ -8,14 +8,18 @@ import { DEFAULTS } from '../defaults.js';
 export const STALE_INTERVALS = 3;
 
 export interface SampleAge {
-  /** Seconds since the newest sample; null when it has no sample_time. */
+  /**
+   * Seconds since the newest sample, to the millisecond (the reader's clock has no finer grain, so
+   * 1.3929998874664307 is noise past 1.393); null when it has no sample_time.
+   */
   age_seconds: number | null;
   stale: boolean;
 }
 
 /**
  * Age of a writer's newest sample and whether it is quiet (pure). The interval column is an
- * INTEGER, so a sub-second interval is stored as 0; it, and a missing one, count as at least 1 s.
+ * INTEGER: ringmon stores a sub-second interval as 1, but rows of older versions hold 0; 0, and a
+ * missing interval, count as at least 1 s.
  */
 export function sampleAge(
   sampleTime: number | null,
@@ -24,5 +28,8 @@ export function sampleAge(
 ): SampleAge {
   const age = sampleTime === null ? null : nowSeconds - sampleTime;
   const interval = Math.max(1, intervalSeconds ?? DEFAULTS.intervalSeconds);
-  return { age_seconds: age, stale: age === null || age > STALE_INTERVALS * interval };
+  return {
+    age_seconds: age === null ? null : Math.round(age * 1000) / 1000,
+    stale: age === null || age > STALE_INTERVALS * interval,
+  };
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { HostSample } from '../collect/host/collector.js';
 import type { SampleInput } from '../columns.js';
+import { storedIntervalSeconds } from '../units.js';
 
 /** Identity of the agent that writes rows. */
 export interface RowIdentity {
@@ -13,7 +14,7 @@ export interface RowIdentity {
 /** The source stamped on host rows read from /proc and /sys. */
 export const HOST_SOURCE = 'procfs';
 
-/** A host row from a host sample. interval_seconds is whole seconds (the spec's INTEGER column). */
+/** A host row from a host sample. interval_seconds is whole seconds, rounded up (the spec's INTEGER column). */
 export function nodeRow(sample: HostSample, identity: RowIdentity, intervalSeconds: number): SampleInput {
   return {
     sample_time: sample.sampleTime,
@@ -23,6 +24,6 @@ export function nodeRow(sample: HostSample, identity: RowIdentity, intervalSecon
     container_name: null,
     ...sample.metrics,
     source: HOST_SOURCE,
-    interval_seconds: Math.round(intervalSeconds),
+    interval_seconds: storedIntervalSeconds(intervalSeconds),
   };
 }

@@ -31,7 +31,9 @@ describe('ringmon serve', () => {
     expect(res.status).toBe(2);
     const port = spawnSync(process.execPath, args('--port', '99999'), { cwd: root, encoding: 'utf8' });
     expect(port.status).toBe(2);
-    expect(port.stderr).toMatch(/--port <port>.*must be a whole number of port from 0 to 65535/);
+    expect(port.stderr).toMatch(
+      /^ringmon: --port .*: must be a TCP port number from 0 to 65,535 \(0: any free port\)/,
+    );
   });
 
   it('serves the ring until SIGTERM, then exits 0', async () => {

@@ -4,9 +4,12 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerServe } from '../../src/cli/serve.js';
+import { plainUsageMessage } from '../../src/cli/usage-message.js';
 import { RingmonError } from '../../src/errors.js';
 
-const program = new Command('ringmon').exitOverride();
+const program = new Command('ringmon')
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(plainUsageMessage(text)) });
 registerServe(program);
 for (const command of program.commands) command.exitOverride();
 try {

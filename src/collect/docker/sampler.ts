@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SampleInput } from '../../columns.js';
+import { storedIntervalSeconds } from '../../units.js';
 import { EngineApiReader } from './api-reader.js';
 import { DockerCliReader, execDockerCli } from './cli-reader.js';
 import { ContainerNotFoundError, DockerUnavailableError } from './errors.js';
@@ -59,7 +60,7 @@ export interface ContainerSamplerOptions extends DockerAccessOptions {
   selectors: readonly string[] | 'all';
   /** The rows' `node_name`. */
   nodeName: string;
-  /** Nominal seconds between ticks; goes into `interval_seconds` (rounded). */
+  /** Nominal seconds between ticks; goes into `interval_seconds` (whole seconds, rounded up). */
   intervalSeconds: number;
   /**
    * Display names (the spec's `container_name`), keyed by the selector as given, the container's name or
@@ -157,7 +158,7 @@ export class ContainerSampler {
         node_name: this.#options.nodeName,
         container_name: this.#displayName(key, reading),
         source: reading.source,
-        interval_seconds: Math.round(this.#options.intervalSeconds),
+        interval_seconds: storedIntervalSeconds(this.#options.intervalSeconds),
         ...metrics,
       });
     }

@@ -63,6 +63,10 @@ export class HostCollector {
   #netDev: KernelFile;
   #countsDisk: (name: string) => boolean;
   #countsInterface: (name: string) => boolean;
+  #physicalDisk: (name: string) => boolean;
+  #physicalInterface: (name: string) => boolean;
+  #disks: NameFilter;
+  #interfaces: NameFilter;
   #temperature: { source: CpuTemperatureSource; files: KernelFile[] } | null = null;
   #temperatureLookedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -75,14 +79,15 @@ export class HostCollector {
     this.#meminfo = proc('meminfo');
     this.#diskstats = proc('diskstats');
     this.#netDev = proc('net/dev');
-    this.#countsDisk = makeDeviceFilter(
-      options.disks ?? {},
-      physicalDeviceClassifier(join(this.sysRoot, 'block'), guessWholeDisk),
+    this.#disks = options.disks ?? {};
+    this.#interfaces = options.interfaces ?? {};
+    this.#physicalDisk = physicalDeviceClassifier(join(this.sysRoot, 'block'), guessWholeDisk);
+    this.#physicalInterface = physicalDeviceClassifier(
+      join(this.sysRoot, 'class', 'net'),
+      guessPhysicalInterface,
     );
-    this.#countsInterface = makeDeviceFilter(
-      options.interfaces ?? {},
-      physicalDeviceClassifier(join(this.sysRoot, 'class', 'net'), guessPhysicalInterface),
-    );
+    this.#countsDisk = makeDeviceFilter(this.#disks, this.#physicalDisk);
+    this.#countsInterface = makeDeviceFilter(this.#interfaces, this.#physicalInterface);
   }
 
   /** Opens a collector; throws a RingmonError when procRoot is not a proc filesystem. */
@@ -127,6 +132,55 @@ export class HostCollector {
       temperatureC: this.#readTemperature(wallMs),
       errors,
     };
+  }
+
+  /**
+   * One line for each include list (`--disk-include`, `--net-include`) that matches none of the
+   * host's devices: its columns would stay NULL with no word of why. Each line names the devices
+   * there are, the ones counted without a list (else every name the kernel lists), to pick from:
+   * `--disk-include nvme* matches no block device (devices here: sda, vda)`. Read once, at start;
+   * a device that appears later is counted when it does.
+   */
+  unmatchedIncludes(): string[] {
+    const lines: string[] = [];
+    const check = (
+      flag: string,
+      kind: string,
+      filter: NameFilter,
+      names: () => string[],
+      counts: (name: string) => boolean,
+      physical: (name: string) => boolean,
+    ) => {
+      if (!filter.include || filter.include.length === 0) return;
+      let present: string[];
+      try {
+        present = names();
+      } catch {
+        return; // an unreadable file is reported by the snapshot itself
+      }
+      if (present.some(counts)) return;
+      const shown = present.some(physical) ? present.filter(physical) : present;
+      lines.push(
+        `${flag} ${filter.include.join(',')} matches no ${kind} (${kind === 'block device' ? 'devices' : 'interfaces'} here: ${shown.length > 0 ? shown.join(', ') : 'none'})`,
+      );
+    };
+    check(
+      '--disk-include',
+      'block device',
+      this.#disks,
+      () => parseDiskstats(this.#diskstats.read()).map((d) => d.name),
+      this.#countsDisk,
+      this.#physicalDisk,
+    );
+    check(
+      '--net-include',
+      'network interface',
+      this.#interfaces,
+      () => parseNetDev(this.#netDev.read()).map((i) => i.name),
+      this.#countsInterface,
+      this.#physicalInterface,
+    );
+    return lines;
   }
 
   /** Closes the files kept open between snapshots. */

@@ -6,6 +6,7 @@ import {
   formatPair,
   formatSpan,
   formatTick,
+  formatUtc,
   formatWhen,
   MISSING,
   valueRange,
@@ -53,8 +54,12 @@ describe('formatAgo', () => {
 });
 
 describe('formatSpan', () => {
-  it('gives whole units down to minutes', () => {
+  it('gives at most two units, seconds only under 10 min, each counted down', () => {
     expect(formatSpan(45)).toBe('45 s');
+    expect(formatSpan(59.6)).toBe('1 min 0 s');
+    expect(formatSpan(100)).toBe('1 min 40 s');
+    expect(formatSpan(599)).toBe('9 min 59 s');
+    expect(formatSpan(600)).toBe('10 min');
     expect(formatSpan(3548)).toBe('59 min');
     expect(formatSpan(7500)).toBe('2 h 5 min');
     expect(formatSpan(3 * 86_400 + 4 * 3600 + 59)).toBe('3 d 4 h');
@@ -68,6 +73,15 @@ describe('formatWhen', () => {
     expect(formatWhen(new Date(2027, 11, 31, 23, 59, 59).getTime() / 1000)).toBe('2027-12-31 23:59:59');
     expect(formatWhen(null)).toBe(MISSING);
     expect(formatWhen(Number.NaN)).toBe(MISSING);
+  });
+});
+
+describe('formatUtc', () => {
+  it('gives UTC to the second, date first, saying UTC, and a dash for none', () => {
+    expect(formatUtc(Date.UTC(2026, 11, 2, 1, 38, 9) / 1000)).toBe('2026-12-02 01:38:09 UTC');
+    expect(formatUtc(Date.UTC(2026, 11, 2, 1, 38, 9, 999) / 1000)).toBe('2026-12-02 01:38:09 UTC');
+    expect(formatUtc(null)).toBe(MISSING);
+    expect(formatUtc(Number.POSITIVE_INFINITY)).toBe(MISSING);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
- * Numbers, times and spans as the pages print them. Pure, so Node's tests run them as the browser does.
- * The server's text output (src/format/text.ts, `formatSpan` in src/reads/history.ts) follows other
- * rules: two decimals and '-' for a terminal table, a span to the second for `ringmon status`.
+ * Numbers, times and spans as people read them: the one set of rules for the dashboard's pages and
+ * the CLI's text (`ringmon recent`, `ringmon status`, src/format/text.ts and src/reads import it).
+ * It lives among the page's modules because the browser loads only what is served from
+ * dist/web/client; the server build compiles it there too. Pure and without imports, so that
+ * Node's tests run it as the browser does and `import 'ringmon'` loads nothing else of the page.
  */
 
 /** Shown where a value is missing (NULL, not measured on this machine). */
@@ -34,12 +36,18 @@ export function formatAgo(seconds: number | null | undefined): string {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
-/** A length of time, whole units down to minutes: `45 s`, `59 min`, `2 h 5 min`, `3 d 4 h`. */
+/**
+ * A length of time in at most two units, the second dropped where it no longer matters: `45 s`,
+ * `1 min 40 s` (seconds shown under 10 min, where they are a good part of the span), `59 min`,
+ * `2 h 5 min`, `3 d 4 h`. Rounded to the second, then each unit counted down (never rounded up).
+ */
 export function formatSpan(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-  return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -53,6 +61,15 @@ export function formatWhen(epochSeconds: number | null | undefined): string {
   if (epochSeconds === null || epochSeconds === undefined || !Number.isFinite(epochSeconds)) return MISSING;
   const d = new Date(epochSeconds * 1000);
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${clock(d, true)}`;
+}
+
+/**
+ * The same layout in UTC, said so: `2026-12-02 01:38:09 UTC`. For a terminal, whose readers may sit
+ * in other time zones than the host and compare its output with other machines' logs.
+ */
+export function formatUtc(epochSeconds: number | null | undefined): string {
+  if (epochSeconds === null || epochSeconds === undefined || !Number.isFinite(epochSeconds)) return MISSING;
+  return `${new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 function clock(d: Date, seconds: boolean): string {
