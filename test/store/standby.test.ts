@@ -183,7 +183,7 @@ describe.skipIf(postgresUnavailable !== null)('the ring on a hot standby', () =>
   it('a ring the standby does not hold: one line naming the primary as the place to create it', async () => {
     await expect(RingStore.open({ db: standby.url, tableName: 'standby_missing' })).rejects.toMatchObject({
       code: 'standby',
-      message: expect.stringContaining('no ring table standby_missing on'),
+      message: expect.stringContaining('no ring table "standby_missing" on'),
     });
     await expect(
       RingStore.open({ db: standby.url, tableName: 'standby_missing', create: false }),

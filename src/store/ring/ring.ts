@@ -128,7 +128,7 @@ export class RingStore {
             )
               throw new RingStoreError(
                 'standby',
-                `no ring table ${wanted.table} on ${db.target}, a hot standby, which cannot create one; open the ring on the primary (several hosts with target_session_attrs=read-write find it)`,
+                `no ring table "${wanted.table}" on ${db.target}, a hot standby, which cannot create one; open the ring on the primary (several hosts with target_session_attrs=read-write find it)`,
                 { cause: err },
               );
             throw err;
