@@ -30,4 +30,4 @@ export {
   DEFAULT_PORT,
   startDashboard,
 } from './server/dashboard.js';
-export { METRIC_FAMILIES, type MetricFamily, renderMetrics } from './server/metrics.js';
+export { METRIC_FAMILIES, type MetricFamily, metricsBody, renderMetrics } from './server/metrics.js';

@@ -5,6 +5,7 @@
  */
 import type { SampleInput, SampleRow } from '../../columns.js';
 import { CLOCK_AHEAD_TOLERANCE_SECONDS } from '../../defaults.js';
+import type { SqlQueryable } from '../client/sql-client.js';
 import { RingStoreError } from '../errors.js';
 import type { RingContext } from './context.js';
 import { databaseError } from './failures.js';
@@ -76,13 +77,27 @@ export class RingReader {
   async latest(options: ReadClock = {}): Promise<SampleRow[]> {
     try {
       const nowMs = options.nowMs ?? this.#ctx.now();
-      const res = await this.#ctx.db.query<unknown[]>(this.#latestSql, [this.saneUntil(nowMs)], {
-        rowMode: 'array',
-      });
+      const params = [this.saneUntil(nowMs)];
+      const read = (db: SqlQueryable) => db.query<unknown[]>(this.#latestSql, params, { rowMode: 'array' });
+      const res = await (this.#ctx.db.backend === 'pglite' ? read(this.#ctx.db) : this.#withoutJit(read));
       return res.rows.map(sampleRowFromValues);
     } catch (err) {
       throw databaseError({ what: 'reading the latest samples', job: 'read' }, this.#ctx.names.table, err);
     }
+  }
+
+  /**
+   * Runs `read` with JIT compilation off (SET LOCAL, so only in its own transaction: a session
+   * setting would leak to other clients through pgbouncer). latest() fetches one full row per pair
+   * by id, which the planner rightly costs at ~8 per lookup: past ~10,000 pairs the estimate
+   * crosses jit_above_cost (100,000 by default) and the server spent 30–40 ms compiling
+   * expressions for a query that then ran in 45 (bench/dashboard.ts, 11,000 pairs). PGlite has no JIT.
+   */
+  async #withoutJit<T>(read: (db: SqlQueryable) => Promise<T>): Promise<T> {
+    return this.#ctx.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL jit = off');
+      return read(tx);
+    });
   }
 
   /**

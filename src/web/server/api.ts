@@ -198,8 +198,28 @@ export function seriesState(
   };
 }
 
-/** GET /api/nodes: every node with its newest host row and its containers' newest rows. */
-export async function nodes(store: RingStore, query: URLSearchParams, nowMs: number): Promise<NodesResponse> {
+/** What /api/nodes and /metrics read of the ring: the newest row of every pair, and who is ahead. */
+export interface Newest {
+  readonly latest: SampleRow[];
+  readonly ahead: AheadOfClock[];
+}
+
+export async function readNewest(store: RingStore, nowMs: number): Promise<Newest> {
+  const latest = await store.latest({ nowMs });
+  const ahead = await store.aheadOfClock({ nowMs });
+  return { latest, ahead };
+}
+
+/**
+ * GET /api/nodes: every node with its newest host row and its containers' newest rows. `newest`
+ * is what the server read for this second (dashboard.ts shares it with /metrics); without it, read now.
+ */
+export async function nodes(
+  store: RingStore,
+  query: URLSearchParams,
+  nowMs: number,
+  newest?: () => Promise<Newest>,
+): Promise<NodesResponse> {
   parse(nodesSchema, query, []);
   const now = Math.floor(nowMs / 1000);
   const byNode = new Map<string, NodeEntry>();
@@ -211,8 +231,7 @@ export async function nodes(store: RingStore, query: URLSearchParams, nowMs: num
     }
     return e;
   };
-  const latest = await store.latest({ nowMs });
-  const ahead = await store.aheadOfClock({ nowMs });
+  const { latest, ahead } = await (newest ?? (() => readNewest(store, nowMs)))();
   const aheadBy = new Map(
     ahead.map((a) => [`${a.node_name}\u0000${a.container_name ?? ''}`, a.ahead_seconds]),
   );
