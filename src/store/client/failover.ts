@@ -18,6 +18,7 @@ import {
   type Endpoint,
   endpointOf,
   inTransaction,
+  leanViaClient,
   Mutex,
   PgQueryable,
   translate,
@@ -162,7 +163,7 @@ class FailoverSqlClient implements SqlClient {
       await client.end().catch(() => undefined);
       throw connectError(err, endpoint);
     }
-    const queryable = new PgQueryable((c) => client.query(c), endpoint);
+    const queryable = new PgQueryable((c) => client.query(c), leanViaClient(client), endpoint);
     let kind: SessionKind;
     try {
       const row = (await queryable.query<{ standby: boolean; read_only: boolean }>(SESSION_KIND_SQL)).rows[0];

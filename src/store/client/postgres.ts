@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { asDriverError, isConnectionLoss, maskSecrets, oneLine, RingStoreError } from '../errors.js';
 import { splitHostList } from './host-list.js';
+import { LeanQuery, type LeanResult, leanParams } from './pg-lean-query.js';
 import type {
   OpenSqlClientOptions,
   PgClientLike,
@@ -35,15 +36,16 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  */
 export const TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') {
-      return (value: string) => {
-        const big = BigInt(value);
-        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
-      };
-    }
+    if (oid === INT8_OID && format !== 'binary') return parseInt8;
     return pg.types.getTypeParser(oid, format ?? 'text');
   },
 };
+
+/** One function for every result, not a closure per query: pg asks for a parser per field of each. */
+function parseInt8(value: string): number | string {
+  const big = BigInt(value);
+  return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
+}
 
 export function describe(e: Endpoint): string {
   return `${e.user}@${e.host}:${e.port}/${e.database}`;
@@ -124,13 +126,31 @@ export function endpointOf(config: pg.ClientConfig): Endpoint {
 }
 
 type RawQuery = (config: PgQueryConfig) => Promise<PgResultLike>;
+/** Runs a {@link LeanQuery} on the same pool or connection as the RawQuery beside it. */
+type LeanSend = (query: LeanQuery) => Promise<LeanResult>;
+
+/** A pool takes a submittable as it takes a query and releases its connection when it answers. */
+export function leanViaPool(pool: { query(config: PgQueryConfig): Promise<PgResultLike> }): LeanSend {
+  return (query) => pool.query(query as unknown as PgQueryConfig) as unknown as Promise<LeanResult>;
+}
+
+/** A client runs a submittable and answers through its callback (it returns no promise for one). */
+export function leanViaClient(client: { query(config: PgQueryConfig): unknown }): LeanSend {
+  return (query) =>
+    new Promise<LeanResult>((resolve, reject) => {
+      query.callback = (err, result) => (err ? reject(err) : resolve(result!));
+      client.query(query as unknown as PgQueryConfig);
+    });
+}
 
 export class PgQueryable implements SqlQueryable {
   readonly #raw: RawQuery;
+  readonly #lean: LeanSend;
   readonly #endpoint: Endpoint;
 
-  constructor(raw: RawQuery, endpoint: Endpoint) {
+  constructor(raw: RawQuery, lean: LeanSend, endpoint: Endpoint) {
     this.#raw = raw;
+    this.#lean = lean;
     this.#endpoint = endpoint;
   }
 
@@ -140,12 +160,14 @@ export class PgQueryable implements SqlQueryable {
     options: QueryOptions = {},
   ): Promise<SqlResult<R>> {
     try {
-      const res = await this.#raw({
-        text,
-        values: params as unknown[],
-        types: TYPES,
-        ...(options.rowMode ? { rowMode: options.rowMode } : {}),
-      });
+      // Text parameters (the agent's write among them) go as one buffer: pg-lean-query.ts says why.
+      if (options.rowMode === undefined && leanParams(params)) {
+        const res = await this.#lean(new LeanQuery(text, params, TYPES));
+        return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      }
+      const config: PgQueryConfig = { text, values: params as unknown[], types: TYPES };
+      if (options.rowMode) config.rowMode = options.rowMode;
+      const res = await this.#raw(config);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     } catch (err) {
       throw translate(err, this.#endpoint);
@@ -189,7 +211,7 @@ class PgPoolSqlClient implements SqlClient {
     this.#owned = owned;
     this.#endpoint = endpoint;
     this.target = describe(endpoint);
-    this.#queryable = new PgQueryable((c) => pool.query(c), endpoint);
+    this.#queryable = new PgQueryable((c) => pool.query(c), leanViaPool(pool), endpoint);
     pool.on('error', this.#onError);
   }
 
@@ -204,7 +226,7 @@ class PgPoolSqlClient implements SqlClient {
     } catch (err) {
       throw translate(err, this.#endpoint);
     }
-    const tx = new PgQueryable((c) => conn.query(c), this.#endpoint);
+    const tx = new PgQueryable((c) => conn.query(c), leanViaClient(conn), this.#endpoint);
     let broken: Error | undefined;
     try {
       await tx.query('BEGIN');
@@ -275,7 +297,7 @@ class PgSingleSqlClient implements SqlClient {
     this.#client = client;
     this.#owned = owned;
     this.target = describe(endpoint);
-    this.#queryable = new PgQueryable((c) => client.query(c), endpoint);
+    this.#queryable = new PgQueryable((c) => client.query(c), leanViaClient(client), endpoint);
     client.on('error', this.#onError);
   }
 
@@ -318,6 +340,10 @@ export async function openPgUrl(url: string, options: OpenSqlClientOptions): Pro
     max: options.poolSize ?? 1,
     application_name: options.applicationName ?? 'ringmon',
     connectionTimeoutMillis: 0,
+    // Idle connections stay open. pg-pool's default (10 s) arms and clears a timer around every
+    // statement, on the agent's hot path, and an agent sampling every 10 s or more would log in
+    // again on every tick; the store keeps one connection and closes it with the store.
+    idleTimeoutMillis: 0,
     Client: TimedClient,
     keepAlive: true,
   };
