@@ -1,7 +1,7 @@
 import type { SampleInput } from '../columns.js';
 import { DEFAULTS } from '../defaults.js';
 import { oneLine } from '../errors.js';
-import { type Clock, type ClockTimer, realClock, sleep } from './clock.js';
+import { type Clock, type ClockTimer, realClock, sleep, Waiter } from './clock.js';
 import { OutageBuffer } from './outage-buffer.js';
 import { firstDueMs, Schedule } from './schedule.js';
 
@@ -133,44 +133,52 @@ export class Agent {
     let samples = 0;
     const limit = this.#options.samples;
     const stopped = signal ? AbortSignal.any([signal, this.#stop.signal]) : this.#stop.signal;
-    while (!stopped.aborted && (limit === undefined || samples < limit)) {
-      const dueMs = Math.min(...schedules.map((s) => s.dueMs));
-      const waitMs = dueMs - clock.monotonicMs();
-      if (waitMs > 0) {
-        try {
-          await sleep(clock, waitMs, stopped);
-        } catch {
-          break; // aborted: stop between ticks
-        }
-      }
-      const nowMs = clock.monotonicMs();
-      const batch: SampleInput[] = [];
-      for (const [i, source] of sources.entries()) {
-        const schedule = schedules[i]!;
-        if (schedule.dueMs > nowMs + 1) continue;
-        let skipped = schedule.advance(nowMs);
-        try {
-          const rows = await source.collect();
-          batch.push(...rows);
-          if (source.countsAsSample && rows.length > 0) samples++;
-          // sample_time is whole seconds: at an interval of a second or more, the next tick goes to
-          // a later second than these rows, however late they were taken (a stop between the tick
-          // and its snapshot would otherwise put two rows in one second).
-          if (rows.length > 0 && schedule.intervalMs >= 1000) {
-            const newest = Math.max(...rows.map((r) => r.sample_time));
-            skipped += schedule.notBefore((newest + 1) * 1000 - wallOffsetMs);
+    // The loop below runs once a tick for the agent's whole life: plain loops, no spreads or
+    // iterators, one promise and one timer a wait (at 1 Hz this code stays cold and unoptimised,
+    // so what it allocates and calls is what it costs).
+    const waiter = new Waiter(clock, stopped);
+    try {
+      while (!stopped.aborted && (limit === undefined || samples < limit)) {
+        let dueMs = Number.POSITIVE_INFINITY;
+        for (const schedule of schedules) if (schedule.dueMs < dueMs) dueMs = schedule.dueMs;
+        const waitMs = dueMs - clock.monotonicMs();
+        // Aborted: stop between ticks.
+        if (waitMs > 0 && (await waiter.wait(waitMs))) break;
+        const nowMs = clock.monotonicMs();
+        const batch: SampleInput[] = [];
+        for (let i = 0; i < sources.length; i++) {
+          const source = sources[i]!;
+          const schedule = schedules[i]!;
+          if (schedule.dueMs > nowMs + 1) continue;
+          let skipped = schedule.advance(nowMs);
+          try {
+            const rows = await source.collect();
+            let newest = Number.NEGATIVE_INFINITY;
+            for (const row of rows) {
+              batch.push(row);
+              if (row.sample_time > newest) newest = row.sample_time;
+            }
+            if (source.countsAsSample && rows.length > 0) samples++;
+            // sample_time is whole seconds: at an interval of a second or more, the next tick goes
+            // to a later second than these rows, however late they were taken (a stop between the
+            // tick and its snapshot would otherwise put two rows in one second).
+            if (rows.length > 0 && schedule.intervalMs >= 1000) {
+              skipped += schedule.notBefore((newest + 1) * 1000 - wallOffsetMs);
+            }
+          } catch (error) {
+            log.error({ source: source.name, err: oneLine(errorMessage(error)) }, 'sampling failed');
           }
-        } catch (error) {
-          log.error({ source: source.name, err: oneLine(errorMessage(error)) }, 'sampling failed');
+          if (skipped > 0)
+            log.warn({ source: source.name, skipped }, 'sampling fell behind; skipped late ticks');
         }
-        if (skipped > 0)
-          log.warn({ source: source.name, skipped }, 'sampling fell behind; skipped late ticks');
+        ticks++;
+        if (batch.length > 0) {
+          this.#buffer.push(batch);
+          this.#kickWriter();
+        }
       }
-      ticks++;
-      if (batch.length > 0) {
-        this.#buffer.push(batch);
-        this.#kickWriter();
-      }
+    } finally {
+      waiter.close();
     }
     await this.#finish();
     return {

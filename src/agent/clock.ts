@@ -46,3 +46,54 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Waits again and again on one clock until `signal` aborts: {@link sleep} for a loop that waits
+ * on every tick. The abort listener is added once for the loop's life rather than once a wait
+ * (adding and removing an EventTarget listener cost more than the timer), and a wait resolves
+ * with whether the signal aborted instead of rejecting, so a tick makes one promise and one timer.
+ */
+export class Waiter {
+  readonly #clock: Clock;
+  readonly #signal: AbortSignal;
+  #wake: ((aborted: boolean) => void) | null = null;
+  #timer: ClockTimer | null = null;
+  readonly #onTime = () => {
+    this.#timer = null;
+    this.#settle(false);
+  };
+  readonly #onAbort = () => {
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#settle(true);
+  };
+
+  constructor(clock: Clock, signal: AbortSignal) {
+    this.#clock = clock;
+    this.#signal = signal;
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Resolves `ms` from now with false, or with true as soon as the signal aborts (at once if it has). */
+  wait(ms: number): Promise<boolean> {
+    if (this.#signal.aborted) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      this.#wake = resolve;
+      this.#timer = this.#clock.setTimeout(this.#onTime, ms);
+    });
+  }
+
+  /** Removes the listener and cancels a wait in progress (which then never resolves). */
+  close(): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#wake = null;
+  }
+
+  #settle(aborted: boolean): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.(aborted);
+  }
+}

@@ -58,13 +58,25 @@ export class RingSink implements RowSink {
     try {
       return await fn(store);
     } catch (error) {
-      if (isPassing(error) && this.#store === store && (await this.#shouldReopen())) this.#store = null;
+      await this.#failed(store, error);
       throw error;
     }
   }
 
-  write(rows: readonly SampleInput[]): Promise<unknown> {
-    return this.#use((store) => store.write(rows));
+  /** After `store` failed with `error`: a passing failure may close it for the next call to reopen. */
+  async #failed(store: RingStore, error: unknown): Promise<void> {
+    if (isPassing(error) && this.#store === store && (await this.#shouldReopen())) this.#store = null;
+  }
+
+  // #use written out: the write runs every tick, and a closure a call is garbage a tick.
+  async write(rows: readonly SampleInput[]): Promise<unknown> {
+    const store = this.#store ?? (await this.#ring());
+    try {
+      return await store.write(rows);
+    } catch (error) {
+      await this.#failed(store, error);
+      throw error;
+    }
   }
 
   contains(row: SampleInput): Promise<boolean> {

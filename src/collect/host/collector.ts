@@ -44,6 +44,18 @@ const MEMINFO_KEYS = [
 
 const byName = <T extends { name: string }>(items: T[]) => new Map(items.map((item) => [item.name, item]));
 
+const parseHostMeminfo = (text: string) => parseMeminfo(text, MEMINFO_KEYS);
+
+/** `parse` of the file's text, or null with a line in `errors` when it cannot be read or parsed. */
+function attempt<T>(file: KernelFile, parse: (text: string) => T, errors: string[]): T | null {
+  try {
+    return parse(file.read());
+  } catch (error) {
+    errors.push(`${file.path}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
 /** How often a host without a temperature sensor looks again (a driver may load later). */
 const SENSOR_RETRY_MS = 60_000;
 
@@ -110,25 +122,18 @@ export class HostCollector {
 
   /** Reads every counter now. Never throws for a missing or malformed file: that part is null. */
   snapshot(): HostSnapshot {
+    // The parsers are made once (constructor), not as closures on every snapshot.
     const errors: string[] = [];
-    const attempt = <T>(file: KernelFile, parse: (text: string) => T): T | null => {
-      try {
-        return parse(file.read());
-      } catch (error) {
-        errors.push(`${file.path}: ${(error as Error).message}`);
-        return null;
-      }
-    };
     const monotonicNs = process.hrtime.bigint();
     const wallMs = Date.now();
     return {
       monotonicNs,
       wallMs,
-      stat: attempt(this.#stat, parseStat),
-      load: attempt(this.#loadavg, parseLoadavg),
-      meminfo: attempt(this.#meminfo, (text) => parseMeminfo(text, MEMINFO_KEYS)),
-      disks: attempt(this.#diskstats, (text) => byName(parseDiskstats(text, this.#countsDisk))),
-      interfaces: attempt(this.#netDev, (text) => byName(parseNetDev(text, this.#countsInterface))),
+      stat: attempt(this.#stat, parseStat, errors),
+      load: attempt(this.#loadavg, parseLoadavg, errors),
+      meminfo: attempt(this.#meminfo, parseHostMeminfo, errors),
+      disks: attempt(this.#diskstats, this.#parseDisks, errors),
+      interfaces: attempt(this.#netDev, this.#parseInterfaces, errors),
       temperatureC: this.#readTemperature(wallMs),
       errors,
     };
@@ -183,6 +188,9 @@ export class HostCollector {
     return lines;
   }
 
+  readonly #parseDisks = (text: string) => byName(parseDiskstats(text, this.#countsDisk));
+  readonly #parseInterfaces = (text: string) => byName(parseNetDev(text, this.#countsInterface));
+
   /** Closes the files kept open between snapshots. */
   close(): void {
     for (const file of [this.#stat, this.#loadavg, this.#meminfo, this.#diskstats, this.#netDev])
@@ -235,7 +243,11 @@ export function hostSampleBetween(before: HostSnapshot, after: HostSnapshot): Ho
     sampleTime: Math.floor(after.wallMs / 1000),
     elapsedSeconds: Number(after.monotonicNs - before.monotonicNs) / 1e9,
     metrics: hostMetrics(before, after),
-    errors: [...new Set([...before.errors, ...after.errors])],
+    // Usually both are empty: no Set and no copies then.
+    errors:
+      before.errors.length === 0 && after.errors.length === 0
+        ? []
+        : [...new Set([...before.errors, ...after.errors])],
   };
 }
 

@@ -35,15 +35,16 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  */
 export const TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') {
-      return (value: string) => {
-        const big = BigInt(value);
-        return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
-      };
-    }
+    if (oid === INT8_OID && format !== 'binary') return parseInt8;
     return pg.types.getTypeParser(oid, format ?? 'text');
   },
 };
+
+/** One function for every result, not a closure per query: pg asks for a parser per field of each. */
+function parseInt8(value: string): number | string {
+  const big = BigInt(value);
+  return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : value;
+}
 
 export function describe(e: Endpoint): string {
   return `${e.user}@${e.host}:${e.port}/${e.database}`;
@@ -140,12 +141,9 @@ export class PgQueryable implements SqlQueryable {
     options: QueryOptions = {},
   ): Promise<SqlResult<R>> {
     try {
-      const res = await this.#raw({
-        text,
-        values: params as unknown[],
-        types: TYPES,
-        ...(options.rowMode ? { rowMode: options.rowMode } : {}),
-      });
+      const config: PgQueryConfig = { text, values: params as unknown[], types: TYPES };
+      if (options.rowMode) config.rowMode = options.rowMode;
+      const res = await this.#raw(config);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     } catch (err) {
       throw translate(err, this.#endpoint);
@@ -318,6 +316,10 @@ export async function openPgUrl(url: string, options: OpenSqlClientOptions): Pro
     max: options.poolSize ?? 1,
     application_name: options.applicationName ?? 'ringmon',
     connectionTimeoutMillis: 0,
+    // Idle connections stay open. pg-pool's default (10 s) arms and clears a timer around every
+    // statement, on the agent's hot path, and an agent sampling every 10 s or more would log in
+    // again on every tick; the store keeps one connection and closes it with the store.
+    idleTimeoutMillis: 0,
     Client: TimedClient,
     keepAlive: true,
   };

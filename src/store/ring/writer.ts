@@ -79,21 +79,11 @@ export class RingWriter {
     let fresh = this.#unregisteredPairs(rows);
     let res: { rows: { id: number }[] };
     try {
-      res = await this.#writeValues(values, fresh).catch(async (err: unknown) => {
-        // Someone dropped the ring under this writer: make it again and write (said once, loudly).
-        if (isMissingRing(err, this.#ctx.names)) {
-          await this.#recreate();
-          fresh = this.#unregisteredPairs(rows);
-          return this.#writeValues(values, fresh);
-        }
-        // The plain statement stores nothing in a ring someone shared out per node since we read
-        // its layout (its slot is NULL then): read the layout again and write the way it says. A
-        // slot is NULL too when someone deleted the metadata row: recreate it and write.
-        if (!isNullSlot(err)) throw err;
-        const layout = await this.#layoutOrRestore();
-        if (layout === null) throw err;
-        return this.#writeValues(values, fresh);
-      });
+      try {
+        res = await this.#writeValues(values, fresh);
+      } catch (err) {
+        ({ res, fresh } = await this.#recover(err, rows, values, fresh));
+      }
     } catch (err) {
       throw this.#writeError(rows.length, err);
     }
@@ -106,6 +96,28 @@ export class RingWriter {
       this.#afterWrite(first, last);
     }
     return { written: ids.length, ids };
+  }
+
+  /** After a failed write: mends what can be mended and writes again, or rethrows `err`. */
+  async #recover(
+    err: unknown,
+    rows: readonly SampleInput[],
+    values: unknown[][],
+    fresh: [string, string][],
+  ): Promise<{ res: { rows: { id: number }[] }; fresh: [string, string][] }> {
+    // Someone dropped the ring under this writer: make it again and write (said once, loudly).
+    if (isMissingRing(err, this.#ctx.names)) {
+      await this.#recreate();
+      const again = this.#unregisteredPairs(rows);
+      return { res: await this.#writeValues(values, again), fresh: again };
+    }
+    // The plain statement stores nothing in a ring someone shared out per node since we read
+    // its layout (its slot is NULL then): read the layout again and write the way it says. A
+    // slot is NULL too when someone deleted the metadata row: recreate it and write.
+    if (!isNullSlot(err)) throw err;
+    const layout = await this.#layoutOrRestore();
+    if (layout === null) throw err;
+    return { res: await this.#writeValues(values, fresh), fresh };
   }
 
   /**
@@ -215,15 +227,18 @@ export class RingWriter {
 
   /** Pairs of this batch the pair list may not hold: never registered by us, or not this lap. */
   #unregisteredPairs(rows: readonly SampleInput[]): [string, string][] {
-    const fresh = new Map<string, [string, string]>();
+    // Made only when a pair is due: almost every batch has none, and this runs on every write.
+    let fresh: Map<string, [string, string]> | null = null;
     for (const row of rows) {
       const container = row.node_flag ? '' : (row.container_name ?? '');
       const key = pairKey(row.node_name, container);
       const at = this.#registered.get(key);
-      if (at === undefined || this.#lastSeenId - at > this.#ctx.layout.capacity)
+      if (at === undefined || this.#lastSeenId - at > this.#ctx.layout.capacity) {
+        fresh ??= new Map();
         fresh.set(key, [row.node_name, container]);
+      }
     }
-    return [...fresh.values()];
+    return fresh === null ? [] : [...fresh.values()];
   }
 
   #writeError(count: number, err: unknown): unknown {
