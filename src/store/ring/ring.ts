@@ -69,6 +69,10 @@ function checkedOptions(options: RingStoreOptions) {
   return { table, capacity, nodeShare, vacuumEvery: every, apply: options.capacityMode !== 'adopt' };
 }
 
+/** What a standby's refusals say to do instead. */
+const TO_THE_PRIMARY =
+  'open the ring on the primary (several hosts with target_session_attrs=read-write find it)';
+
 export class RingStore {
   /** The ring's table name. */
   readonly table: string;
@@ -128,7 +132,7 @@ export class RingStore {
             )
               throw new RingStoreError(
                 'standby',
-                `no ring table "${wanted.table}" on ${db.target}, a hot standby, which cannot create one; open the ring on the primary (several hosts with target_session_attrs=read-write find it)`,
+                `no ring table "${wanted.table}" on ${db.target}, a hot standby, which cannot create one; ${TO_THE_PRIMARY}`,
                 { cause: err },
               );
             throw err;
@@ -358,7 +362,7 @@ export class RingStore {
     if (this.#ctx.standby) {
       throw new RingStoreError(
         'standby',
-        `cannot ${verb} ring ${this.table}: ${this.#ctx.db.target} is a hot standby, which takes no writes; open the ring on the primary (several hosts with target_session_attrs=read-write find it)`,
+        `cannot ${verb} ring ${this.table}: ${this.#ctx.db.target} is a hot standby, which takes no writes; ${TO_THE_PRIMARY}`,
       );
     }
     if (this.#ctx.readOnly) {
